@@ -1,0 +1,74 @@
+"""``POST /token``: the OAuth2 password grant of seed 004 (FastAPI's ``OAuth2PasswordBearer``).
+
+Missing fields answer 422 in FastAPI's validation shape; wrong credentials answer 401
+with ``WWW-Authenticate: Bearer``, as FastAPI's own password-flow recipe does.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatproject.accounts.services import token_obtain
+
+
+def fastapi_validation_error(errors: list[tuple[tuple, str, str]]) -> dict:
+    """``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`` as FastAPI answers 422."""
+    return {"detail": [{"loc": list(loc), "msg": msg, "type": typ} for loc, msg, typ in errors]}
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser]
+
+    @extend_schema(
+        tags=["Messenger"],
+        summary="Log in (OAuth2 password flow)",
+        request=inline_serializer(
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "grant_type": serializers.CharField(required=False),
+            },
+        ),
+        responses={
+            200: inline_serializer(
+                "Token",
+                {"access_token": serializers.CharField(), "token_type": serializers.CharField()},
+            ),
+            401: OpenApiResponse(description="Incorrect username or password"),
+            422: OpenApiResponse(description="Validation Error"),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        data = request.data
+        missing = [
+            (("body", field), "Field required", "missing")
+            for field in ("username", "password")
+            if not data.get(field)
+        ]
+        grant_type = data.get("grant_type")
+        if grant_type not in (None, "", "password"):
+            missing.append(
+                (
+                    ("body", "grant_type"),
+                    "String should match pattern '^password$'",
+                    "string_pattern_mismatch",
+                )
+            )
+        if missing:
+            return Response(fastapi_validation_error(missing), status=422)
+        issued = token_obtain(username=data["username"], password=data["password"])
+        if issued is None:
+            return Response(
+                {"detail": "Incorrect username or password"},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        _, raw = issued
+        return Response({"access_token": raw, "token_type": "bearer"})

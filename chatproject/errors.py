@@ -1,0 +1,42 @@
+"""Errors the services raise; each API surface renders them in its own documented format.
+
+They carry what went wrong in domain terms only. A surface decides the status code by
+the class, so one rule ("pinning a pinned message is a conflict") reads the same on
+every surface.
+"""
+
+
+class DomainError(Exception):
+    """Base class: a request that breaks a rule and therefore changed nothing."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    status = 400
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    """Also raised for things that exist but the caller may not see (never 403 for those)."""
+
+    status = 404
+    title = "Not found"
+
+
+class PermissionDenied(DomainError):
+    """The caller may see the thing but may not do this to it."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"

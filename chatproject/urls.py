@@ -1,0 +1,23 @@
+"""One URLconf for all four APIs, the browser pages and the admin.
+
+The API prefixes (``/v1``, ``/api``, ``/chats``, ``/token``, ``/ws``) never collide with
+each other or with the browser pages.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("chatproject.api.messenger.urls")),
+    path("", include("chatproject.web.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,57 @@
+"""Events of the chats app: what subscribers hear when messages change."""
+
+from typing import Any
+
+from chats.models import Attachment, Message
+from threads.events import record
+
+
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+    }
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """Enough to render the message without another request."""
+    author = message.author
+    external = message.author_external
+    return {
+        "id": message.id,
+        "thread": message.thread_id,
+        "author": (
+            {"id": author.pk, "name": author.name}
+            if author
+            else {"id": external.pk, "name": str(external), "external": True}
+            if external
+            else None
+        ),
+        "role": message.role,
+        "text": message.text,
+        "reply_to": message.reply_to_id,
+        "attachments": [attachment_payload(a) for a in message.attachments.all()],
+        "created_at": message.created_at,
+        "edited_at": message.edited_at,
+        "client_id": message.client_id,
+    }
+
+
+def message_changed(message: Message, type: str):
+    """``message.created`` / ``message.updated`` / ``message.restored`` with the message."""
+    return record(
+        thread_id=message.thread_id, type=type, payload={"message": message_payload(message)}
+    )
+
+
+def message_removed(message: Message):
+    # Only the id: a removed message's content is not for subscribers any more.
+    return record(
+        thread_id=message.thread_id,
+        type="message.removed",
+        payload={"message": {"id": message.id, "thread": message.thread_id}},
+    )

@@ -1,0 +1,104 @@
+"""Messages and their attachments.
+
+Removal is soft: a removed message disappears from every API and page but stays for
+moderators, who can restore it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    author_external = models.ForeignKey(
+        "threads.ExternalUser",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.USER)
+    text = models.TextField(blank=True)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_removed = models.BooleanField(default=False)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Lets a client retry a send (e.g. over a flaky socket) without posting twice.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="one_message_per_client_id",
+            )
+        ]
+        indexes = [
+            # History paging (all surfaces): visible messages of a thread by time, id.
+            models.Index(
+                fields=["thread", "is_removed", "created_at", "id"], name="msg_thread_time"
+            ),
+            # Last/penultimate message previews and unread counts.
+            models.Index(fields=["thread", "-created_at"], name="msg_thread_recent"),
+            models.Index(fields=["author", "-created_at"], name="msg_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return (self.text[:60] or "(attachment)") + ("" if not self.is_removed else " [removed]")
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random: the user's file name is data, never a path.
+    return f"attachments/{instance.id.hex[:2]}/{instance.id.hex}"
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="attachment_uploader")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

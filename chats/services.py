@@ -1,0 +1,237 @@
+"""Every write to messages and attachments.
+
+Each function is one transaction that takes the thread's row lock first, checks the
+rules of SPEC §3, writes, and records the announcing event in the same transaction.
+"""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from chatproject.errors import InvalidInput, NotFound, PermissionDenied
+from chats import events
+from chats.models import Attachment, Message
+from threads import selectors as thread_selectors
+from threads.models import Thread, Workspace
+from threads.services import direct_thread_get_or_create, thread_lock
+
+CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
+
+
+def message_max_length(thread: Thread) -> int:
+    """Session chats keep seed 000's short limit; every other thread the general one."""
+    if thread.kind == Thread.Kind.SESSION:
+        return settings.CHAT_SESSION_MESSAGE_MAX_LENGTH
+    return settings.CHAT_MESSAGE_MAX_LENGTH
+
+
+def _clean_text(text: str | None, *, thread: Thread, has_files: bool) -> str:
+    text = (text or "").strip()
+    if not text and not has_files:
+        raise InvalidInput("A message needs text or a file.", field="text")
+    limit = message_max_length(thread)
+    if len(text) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field="text")
+    return text
+
+
+def _require_visible(thread: Thread, user) -> None:
+    if not thread_selectors.can_see_thread(thread=thread, user=user):
+        raise NotFound("Thread not found.")
+
+
+@transaction.atomic
+def message_send(
+    *,
+    thread: Thread,
+    author,
+    text: str | None = "",
+    reply_to: Message | None = None,
+    attachments: Sequence[Attachment] = (),
+    role: str = Message.Role.USER,
+    client_id: str | None = None,
+) -> Message:
+    """Post a message as ``author`` (a platform user who may see the thread).
+
+    Text is trimmed and must be non-empty unless files are attached; its limit depends on
+    the thread kind. A reply must point at a visible message of the same thread; files
+    must be the author's own, not yet sent. With ``client_id`` a retried send returns the
+    first message instead of posting twice.
+    """
+    if client_id is not None:
+        client_id = str(client_id).strip()[:CLIENT_ID_MAX_LENGTH] or None
+        if client_id:
+            existing = _sent_with_client_id(author, client_id)
+            if existing is not None:
+                return existing
+    thread = thread_lock(thread.pk)
+    _require_visible(thread, author)
+    attachments = list(attachments)
+    text = _clean_text(text, thread=thread, has_files=bool(attachments))
+    if reply_to is not None and (reply_to.thread_id != thread.pk or reply_to.is_removed):
+        raise InvalidInput("The replied-to message is not in this thread.", field="reply_to")
+    for attachment in attachments:
+        if attachment.uploaded_by_id != author.pk or attachment.message_id is not None:
+            raise InvalidInput("Unknown file.", field="files")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                thread=thread,
+                author=author,
+                role=role,
+                text=text,
+                reply_to=reply_to,
+                created_at=now,
+                client_id=client_id,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same client_id won the race.
+        existing = _sent_with_client_id(author, client_id) if client_id else None
+        if existing is None:
+            raise
+        return existing
+    if attachments:
+        Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
+    events.message_changed(message, "message.created")
+    return message
+
+
+def _sent_with_client_id(author, client_id: str) -> Message | None:
+    return Message.objects.filter(author=author, client_id=client_id).first()
+
+
+@transaction.atomic
+def message_send_direct(
+    *, workspace: Workspace, author, recipient, **message_fields
+) -> tuple[Message, Thread, bool]:
+    """Send to a user: the first message creates the personal thread (seed 002 ``to``).
+
+    Thread and message commit together; returns ``(message, thread, thread_created)``.
+    """
+    thread, created = direct_thread_get_or_create(workspace=workspace, user=author, other=recipient)
+    message = message_send(thread=thread, author=author, **message_fields)
+    return message, thread, created
+
+
+@transaction.atomic
+def message_edit(*, message: Message, actor, text: str) -> Message:
+    """Only the author edits; the same text rules as sending apply."""
+    thread = thread_lock(message.thread_id)
+    message = _lock_visible_message(message, actor)
+    if message.author_id != getattr(actor, "pk", None):
+        raise PermissionDenied("Only the author may edit a message.")
+    message.text = _clean_text(text, thread=thread, has_files=message.attachments.exists())
+    message.edited_at = timezone.now()
+    message.save(update_fields=["text", "edited_at"])
+    events.message_changed(message, "message.updated")
+    return message
+
+
+@transaction.atomic
+def message_remove(*, message: Message, actor, as_moderator: bool = False) -> Message:
+    """Soft-remove a message: its author or a host/admin of the thread may.
+
+    ``as_moderator`` is for the admin, whose permission Django has already checked.
+    Others who can see the message get ``PermissionDenied``; those who cannot, ``NotFound``.
+    """
+    thread = thread_lock(message.thread_id)
+    if as_moderator:
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.is_removed:
+            return message
+    else:
+        message = _lock_visible_message(message, actor)
+        is_author = message.author_id is not None and message.author_id == actor.pk
+        if not is_author and not thread_selectors.can_moderate_thread(thread=thread, user=actor):
+            raise PermissionDenied("Only the author or a host may remove this message.")
+    message.is_removed = True
+    message.removed_at = timezone.now()
+    message.removed_by = actor
+    message.save(update_fields=["is_removed", "removed_at", "removed_by"])
+    events.message_removed(message)
+    return message
+
+
+@transaction.atomic
+def message_restore(*, message: Message, actor=None, as_moderator: bool = False) -> Message:
+    """Bring a removed message back (hosts/admins, or moderators through the admin)."""
+    thread = thread_lock(message.thread_id)
+    if not as_moderator and not thread_selectors.can_moderate_thread(thread=thread, user=actor):
+        raise NotFound("Message not found.")
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if not message.is_removed:
+        return message
+    message.is_removed = False
+    message.removed_at = None
+    message.removed_by = None
+    message.save(update_fields=["is_removed", "removed_at", "removed_by"])
+    events.message_changed(message, "message.restored")
+    return message
+
+
+def _lock_visible_message(message: Message, actor) -> Message:
+    locked = Message.objects.select_for_update().filter(pk=message.pk, is_removed=False).first()
+    if locked is None or not thread_selectors.can_see_thread(thread=locked.thread, user=actor):
+        raise NotFound("Message not found.")
+    return locked
+
+
+def attachment_create(*, uploaded_by, file: UploadedFile) -> Attachment:
+    """Store an uploaded file for a later message.
+
+    Size and type come from settings; anything claiming to be an image must decode as
+    one (its real format and dimensions are recorded, the client's word is not trusted).
+    """
+    size = file.size or 0
+    if size <= 0:
+        raise InvalidInput("The file is empty.", field="file")
+    if size > settings.CHAT_UPLOAD_MAX_BYTES:
+        raise InvalidInput(
+            f"The file is larger than {settings.CHAT_UPLOAD_MAX_BYTES} bytes.", field="file"
+        )
+    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
+    if content_type not in settings.CHAT_UPLOAD_ALLOWED_TYPES:
+        raise InvalidInput(f"Files of type {content_type} are not accepted.", field="file")
+    width = height = None
+    if content_type.startswith("image/"):
+        width, height, content_type = _verify_image(file)
+    name = (file.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
+    attachment = Attachment(
+        uploaded_by=uploaded_by,
+        name=name,
+        content_type=content_type,
+        size=size,
+        width=width,
+        height=height,
+    )
+    attachment.file.save(attachment.id.hex, file, save=False)
+    attachment.save()
+    return attachment
+
+
+_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _verify_image(file: UploadedFile) -> tuple[int, int, str]:
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image.verify()
+        file.seek(0)
+        with Image.open(file) as image:
+            width, height = image.size
+            kind = _IMAGE_TYPES.get(image.format or "")
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput("The file is not a valid image.", field="file") from None
+    finally:
+        file.seek(0)
+    if kind is None or kind not in settings.CHAT_UPLOAD_ALLOWED_TYPES:
+        raise InvalidInput("This image format is not accepted.", field="file")
+    return width, height, kind

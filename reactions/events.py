@@ -1,0 +1,19 @@
+"""Events of the reactions app."""
+
+from reactions.models import Reaction
+from threads.events import record
+
+
+def reaction_payload(reaction: Reaction) -> dict:
+    return {
+        "id": reaction.id,
+        "message": reaction.message_id,
+        "name": reaction.name,
+        "user": {"id": reaction.user_id, "name": reaction.user.name},
+        "created_at": reaction.created_at,
+    }
+
+
+def reaction_changed(reaction: Reaction, thread_id, type: str):
+    """``reaction.added`` / ``reaction.removed``."""
+    return record(thread_id=thread_id, type=type, payload={"reaction": reaction_payload(reaction)})

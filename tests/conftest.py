@@ -1,0 +1,51 @@
+import pytest
+from django.db import connection
+
+from tests import factories
+from threads import services as thread_services
+from threads.models import Workspace
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return Workspace.objects.get(slug="default")
+
+
+@pytest.fixture
+def make_user(db):
+    return factories.UserFactory
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user(username="alice", display_name="Alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user(username="bob", display_name="Bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user(username="carol", display_name="Carol")
+
+
+@pytest.fixture
+def session_thread(workspace, alice, bob):
+    """A live session hosted by Alice with Bob as a participant."""
+    thread = thread_services.session_create(workspace=workspace, host=alice, title="Town hall")
+    thread_services.membership_add(thread=thread, user=bob)
+    return thread
+
+
+@pytest.fixture
+def custom_thread(workspace, alice, bob):
+    return thread_services.custom_thread_create(
+        workspace=workspace, creator=alice, title="Launch", members=[bob]
+    )
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,75 @@
+"""Reads about threads that more than one caller needs, visibility above all.
+
+Visibility is decided here and nowhere else: a thread is visible to its members, and a
+support chat also to its workspace's agents and admins.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from chatproject.errors import NotFound
+from threads.models import Membership, Thread, WorkspaceMember
+
+SUPPORT_STAFF_ROLES = (WorkspaceMember.Role.ADMIN, WorkspaceMember.Role.AGENT)
+
+
+def visible_threads_q(user) -> Q:
+    """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
+    is_member = Exists(Membership.objects.filter(thread=OuterRef("pk"), user=user))
+    is_support_staff = Q(kind=Thread.Kind.SUPPORT) & Exists(
+        WorkspaceMember.objects.filter(
+            workspace=OuterRef("workspace"), user=user, role__in=SUPPORT_STAFF_ROLES
+        )
+    )
+    return Q(is_removed=False) & (Q(is_member) | is_support_staff)
+
+
+def thread_list_for_user(*, user) -> QuerySet[Thread]:
+    return Thread.objects.filter(visible_threads_q(user))
+
+
+def thread_get_for_user(*, user, thread_id) -> Thread:
+    """The thread if the user may see it; ``NotFound`` whether it is missing or hidden."""
+    try:
+        return thread_list_for_user(user=user).get(pk=thread_id)
+    except (Thread.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Thread not found.") from None
+
+
+def membership_get(*, thread, user) -> Membership | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(thread=thread, user=user).first()
+
+
+def is_support_staff(*, user, workspace_id) -> bool:
+    return WorkspaceMember.objects.filter(
+        workspace_id=workspace_id, user=user, role__in=SUPPORT_STAFF_ROLES
+    ).exists()
+
+
+def can_see_thread(*, thread: Thread, user) -> bool:
+    if user is None or thread.is_removed:
+        return False
+    if membership_get(thread=thread, user=user):
+        return True
+    return thread.kind == Thread.Kind.SUPPORT and is_support_staff(
+        user=user, workspace_id=thread.workspace_id
+    )
+
+
+def can_moderate_thread(*, thread: Thread, user) -> bool:
+    """Hosts and admins of a thread moderate it; so do a support chat's workspace staff."""
+    membership = membership_get(thread=thread, user=user)
+    if membership is not None and membership.is_moderator:
+        return True
+    return thread.kind == Thread.Kind.SUPPORT and is_support_staff(
+        user=user, workspace_id=thread.workspace_id
+    )
+
+
+def workspace_user_ids(*, workspace_id, user_ids) -> set:
+    return set(
+        WorkspaceMember.objects.filter(workspace_id=workspace_id, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
