@@ -13,6 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("v1/", include("chatproject.api.session.urls")),
+    path("api/v1/", include("chatproject.api.team.urls")),
+    path("api/v1/", include("chatproject.api.support.urls")),
     path("", include("chatproject.api.messenger.urls")),
     path("", include("chatproject.web.urls")),
 ]
