@@ -10,12 +10,21 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
 
+http_app = django_asgi_app
+if settings.DEBUG:
+    # daphne serves no files itself; in development (scripts/serve) let Django serve the
+    # static files from the finders, as runserver would. Production puts a web server or
+    # CDN in front of STATIC_ROOT instead.
+    http_app = ASGIStaticFilesHandler(django_asgi_app)
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -45,7 +45,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         workspace = extracted or Workspace.objects.get(slug="default")
         role = kwargs.get("role", WorkspaceMember.Role.MEMBER)
-        WorkspaceMember.objects.get_or_create(workspace=workspace, user=self, defaults={"role": role})
+        WorkspaceMember.objects.get_or_create(
+            workspace=workspace, user=self, defaults={"role": role}
+        )
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

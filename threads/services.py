@@ -311,3 +311,52 @@ def _deny(thread: Thread, actor, detail: str):
     if selectors.can_see_thread(thread=thread, user=actor):
         raise PermissionDenied(detail)
     raise NotFound("Thread not found.")
+
+
+# Support desk entities. Nothing in the four APIs creates them (the admin and the demo
+# data do), so these stay small: get-or-create by their natural key, one place each.
+
+
+def channel_get_or_create(*, workspace: Workspace, name: str, type: str) -> Channel:
+    """A workspace's channel of this name and type (seed 003 ``channelType``)."""
+    if type not in Channel.Type.values:
+        raise InvalidInput("Unknown channel type.", field="channelType")
+    channel, _ = Channel.objects.get_or_create(workspace=workspace, name=name, type=type)
+    return channel
+
+
+def external_user_get_or_create(
+    *, workspace: Workspace, identifier: str, name: str = "", email: str = ""
+) -> ExternalUser:
+    """The customer known by ``identifier`` in the workspace; name and email only on creation."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        raise InvalidInput("An identifier is required.", field="identifier")
+    user, _ = ExternalUser.objects.get_or_create(
+        workspace=workspace, identifier=identifier, defaults={"name": name, "email": email}
+    )
+    return user
+
+
+def responder_get_or_create(
+    *, workspace: Workspace, entity: str, name: str, picture: str = ""
+) -> Responder:
+    if entity not in Responder.Entity.values:
+        raise InvalidInput("Unknown responder entity.", field="responderEntity")
+    responder, _ = Responder.objects.get_or_create(
+        workspace=workspace, entity=entity, name=name, defaults={"picture": picture}
+    )
+    return responder
+
+
+def responder_version_get_or_create(*, responder: Responder, number: int) -> ResponderVersion:
+    version, _ = ResponderVersion.objects.get_or_create(responder=responder, number=number)
+    return version
+
+
+def ticket_create(
+    *, workspace: Workspace, subject: str = "", status: str = Ticket.Status.OPEN
+) -> Ticket:
+    if status not in Ticket.Status.values:
+        raise InvalidInput("Unknown ticket status.", field="status")
+    return Ticket.objects.create(workspace=workspace, subject=subject.strip(), status=status)

@@ -1,11 +1,12 @@
 """``POST /token``: the OAuth2 password grant of seed 004 (FastAPI's ``OAuth2PasswordBearer``).
 
-Missing fields answer 422 in FastAPI's validation shape; wrong credentials answer 401
-with ``WWW-Authenticate: Bearer``, as FastAPI's own password-flow recipe does.
+Missing fields (also: a JSON body, which has no form fields) answer 422 in FastAPI's
+validation shape; wrong credentials answer 401 with ``WWW-Authenticate: Bearer``, as
+FastAPI's own password-flow recipe does.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -46,7 +47,12 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request):
-        data = request.data
+        try:
+            data = request.data
+        except (exceptions.UnsupportedMediaType, exceptions.ParseError):
+            # FastAPI reads form fields only: a JSON (or unreadable) body simply has none,
+            # so it answers 422 "missing" for each, not 415.
+            data = {}
         missing = [
             (("body", field), "Field required", "missing")
             for field in ("username", "password")

@@ -1,0 +1,236 @@
+"""``python manage.py seed_demo``: demo users and one thread of every kind, for trying it out.
+
+Everything goes through the services, so the demo holds only states the product itself
+can reach (with their events). It is idempotent: a scene whose thread already exists is
+left alone, so ``scripts/serve`` can run it on every start. The passwords are fixed and
+printed: this is demo data, never to be loaded into a real installation.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from chatproject.accounts.models import ApiKey
+from chatproject.accounts.services import api_key_create, api_key_revoke, user_create
+from chats.models import Message
+from chats.services import message_send
+from pins.services import pin_add
+from reactions.services import reaction_add
+from threads import services as threads
+from threads.models import Channel, Membership, Responder, Thread, Workspace, WorkspaceMember
+
+DEMO_WORKSPACE = "default"
+DEMO_API_KEY_NAME = "demo (seed_demo)"
+
+# username, display name, workspace role, staff superuser
+DEMO_USERS = [
+    ("alice", "Alice Archer", WorkspaceMember.Role.ADMIN, True),
+    ("bob", "Bob Baker", WorkspaceMember.Role.MEMBER, False),
+    ("carol", "Carol Chen", WorkspaceMember.Role.MEMBER, False),
+    ("dave", "Dave Diaz", WorkspaceMember.Role.AGENT, False),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"demo-{username}-pass"
+
+
+class Command(BaseCommand):
+    help = "Load demo users, threads, messages, reactions and pins (idempotent; demo only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="Where the app is served, for the printed summary.",
+        )
+        parser.add_argument(
+            "--no-api-key",
+            action="store_true",
+            help="Do not issue a new Support API key.",
+        )
+
+    def handle(self, *args, url: str, no_api_key: bool, **options):
+        workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE).first()
+        if workspace is None:
+            raise CommandError(f"No workspace {DEMO_WORKSPACE!r}: run `manage.py migrate` first.")
+        self.created: list[str] = []
+        with transaction.atomic():
+            users = self.users(workspace)
+            self.direct(workspace, users)
+            self.group(workspace, users)
+            self.custom(workspace, users)
+            self.session(workspace, users)
+            self.support(workspace, users)
+            raw_key = None if no_api_key else self.api_key(workspace, users["alice"])
+        self.summary(url.rstrip("/") + "/", raw_key)
+
+    # --- users -----------------------------------------------------------------------
+
+    def users(self, workspace) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, display_name, role, staff in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = user_create(
+                    username=username,
+                    password=demo_password(username),
+                    display_name=display_name,
+                    email=f"{username}@example.com",
+                    is_staff=staff,
+                    is_superuser=staff,
+                )
+                self.created.append(f"user {username}")
+            elif not user.check_password(demo_password(username)):
+                # An existing account is never overwritten; say so, since the summary
+                # below would otherwise print a password that does not work.
+                self.stderr.write(
+                    f"User {username!r} already exists with another password; left unchanged."
+                )
+            threads.workspace_member_add(workspace=workspace, user=user, role=role)
+            users[username] = user
+        return users
+
+    # --- one scene per thread kind ------------------------------------------------------
+
+    def direct(self, workspace, u) -> None:
+        thread, created = threads.direct_thread_get_or_create(
+            workspace=workspace, user=u["alice"], other=u["bob"]
+        )
+        if not created and thread.messages.exists():
+            return
+        hello = self.say(thread, u["alice"], "Hi Bob! Do you have a minute for the Apollo plan?")
+        self.say(thread, u["bob"], "Sure, call me in five.", reply_to=hello)
+        reaction_add(message=hello, user=u["bob"], name=":thumbsup:")
+        self.created.append("personal thread alice <-> bob")
+
+    def group(self, workspace, u) -> None:
+        if Thread.objects.filter(
+            workspace=workspace, kind=Thread.Kind.GROUP, project_ref="apollo"
+        ).exists():
+            return
+        thread = threads.group_thread_create(
+            workspace=workspace,
+            creator=u["alice"],
+            project_ref="apollo",
+            title="Project Apollo",
+            members=[u["bob"], u["carol"]],
+        )
+        plan = self.say(thread, u["alice"], "Kick-off: the launch plan is in the shared folder.")
+        question = self.say(thread, u["bob"], "Are we still aiming for the end of the month?")
+        self.say(thread, u["alice"], "Yes, if the tests stay green.", reply_to=question)
+        self.say(thread, u["carol"], "I'll take the release notes.")
+        reaction_add(message=plan, user=u["bob"], name=":thumbsup:")
+        reaction_add(message=plan, user=u["carol"], name=":heart:")
+        reaction_add(message=question, user=u["carol"], name=":thumbsdown:")
+        self.created.append("group thread for project apollo")
+
+    def custom(self, workspace, u) -> None:
+        if Thread.objects.filter(
+            workspace=workspace, kind=Thread.Kind.CUSTOM, title="Coffee"
+        ).exists():
+            return
+        thread = threads.custom_thread_create(
+            workspace=workspace, creator=u["bob"], title="Coffee", members=[u["carol"], u["dave"]]
+        )
+        ask = self.say(thread, u["bob"], "Coffee at 3?")
+        self.say(thread, u["carol"], "Always.", reply_to=ask)
+        self.say(thread, u["dave"], "Count me in, after my support shift.")
+        reaction_add(message=ask, user=u["carol"], name=":heart:")
+        reaction_add(message=ask, user=u["dave"], name=":thumbsup:")
+        self.created.append("custom thread Coffee")
+
+    def session(self, workspace, u) -> None:
+        if Thread.objects.filter(
+            workspace=workspace, kind=Thread.Kind.SESSION, title="All hands"
+        ).exists():
+            return
+        thread = threads.session_create(workspace=workspace, host=u["alice"], title="All hands")
+        for participant in (u["bob"], u["carol"]):
+            threads.membership_add(
+                thread=thread, user=participant, role=Membership.Role.MEMBER, actor=u["alice"]
+            )
+        welcome = self.say(thread, u["alice"], "Welcome to the all hands! Questions go here.")
+        question = self.say(thread, u["bob"], "Will the slides be shared afterwards?")
+        self.say(thread, u["alice"], "Yes, right after the call.", reply_to=question)
+        self.say(thread, u["carol"], "Great quarter, everyone!")
+        # Live sessions accept thumbs up and down only (seed 000).
+        reaction_add(message=welcome, user=u["bob"], name=":thumbsup:")
+        reaction_add(message=welcome, user=u["carol"], name=":thumbsup:")
+        reaction_add(message=question, user=u["carol"], name=":thumbsdown:")
+        pin_add(message=welcome, actor=u["alice"])
+        self.created.append("live session All hands")
+
+    def support(self, workspace, u) -> None:
+        title = "Order #1042 has not arrived"
+        if Thread.objects.filter(
+            workspace=workspace, kind=Thread.Kind.SUPPORT, title=title
+        ).exists():
+            return
+        channel = threads.channel_get_or_create(
+            workspace=workspace, name="Website widget", type=Channel.Type.WIDGET
+        )
+        customer = threads.external_user_get_or_create(
+            workspace=workspace,
+            identifier="erin@example.com",
+            name="Erin Evans",
+            email="erin@example.com",
+        )
+        responder = threads.responder_get_or_create(
+            workspace=workspace, entity=Responder.Entity.AGENT, name="Dave (support)"
+        )
+        version = threads.responder_version_get_or_create(responder=responder, number=1)
+        ticket = threads.ticket_create(workspace=workspace, subject="Missing delivery")
+        thread = threads.support_chat_create(
+            workspace=workspace,
+            owner=customer,
+            channel=channel,
+            title=title,
+            responder=responder,
+            responder_version=version,
+            ticket=ticket,
+        )
+        hello = self.say(
+            thread, u["dave"], "Hi Erin, I'm looking into your order now.", role=Message.Role.AGENT
+        )
+        self.say(
+            thread,
+            u["dave"],
+            "It left our warehouse yesterday; you'll get a tracking link by e-mail.",
+            reply_to=hello,
+            role=Message.Role.AGENT,
+        )
+        self.created.append("support chat with channel, customer, responder and ticket")
+
+    def say(self, thread, author, text: str, **fields) -> Message:
+        return message_send(thread=thread, author=author, text=text, **fields)
+
+    # --- credentials ---------------------------------------------------------------------
+
+    def api_key(self, workspace, alice) -> str:
+        """A fresh Support API key; earlier demo keys are revoked, so only the printed one works."""
+        for old in ApiKey.objects.filter(
+            workspace=workspace, name=DEMO_API_KEY_NAME, revoked_at__isnull=True
+        ):
+            api_key_revoke(key=old)
+        _, raw = api_key_create(workspace=workspace, name=DEMO_API_KEY_NAME, created_by=alice)
+        return raw
+
+    def summary(self, url: str, raw_key: str | None) -> None:
+        out = self.stdout.write
+        if self.created:
+            out("Demo data created: " + "; ".join(self.created) + ".")
+        else:
+            out("Demo data already present; left as it was.")
+        out("")
+        out(f"Sign in at {url}accounts/login/  (admin: {url}admin/, API docs: {url}docs/)")
+        out("Demo users (demo passwords, for local use only):")
+        for username, _, role, staff in DEMO_USERS:
+            extra = "staff superuser, workspace admin" if staff else f"workspace {role}"
+            out(f"  {username:<6} / {demo_password(username):<17} ({extra})")
+        if raw_key:
+            out("")
+            out(f"Support API key for workspace {DEMO_WORKSPACE!r} (shown once, stored hashed):")
+            out(f"  {raw_key}")
+            out(f"  e.g. curl -H 'Authorization: {raw_key}' {url}api/v1/chats")
