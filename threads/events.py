@@ -96,7 +96,7 @@ def thread_payload(thread: Thread) -> dict[str, Any]:
         {"id": m.user_id, "name": m.user.name, "role": m.role}
         for m in thread.memberships.select_related("user").order_by("joined_at", "user_id")
     ]
-    return {
+    payload = {
         "id": thread.id,
         "kind": thread.kind,
         "title": thread.title,
@@ -106,6 +106,17 @@ def thread_payload(thread: Thread) -> dict[str, Any]:
         "is_removed": thread.is_removed,
         "members": members,
     }
+    if thread.kind == Thread.Kind.SUPPORT:
+        owner = thread.owner
+        payload["support"] = {
+            "channel": thread.channel_id,
+            "owner": thread.owner_id,
+            "owner_blocked": owner.is_blocked if owner else None,
+            "responder": thread.responder_id,
+            "responder_version": thread.responder_version_id,
+            "ticket": thread.ticket_id,
+        }
+    return payload
 
 
 def thread_changed(thread: Thread, type: str) -> Event:

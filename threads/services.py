@@ -360,3 +360,19 @@ def ticket_create(
     if status not in Ticket.Status.values:
         raise InvalidInput("Unknown ticket status.", field="status")
     return Ticket.objects.create(workspace=workspace, subject=subject.strip(), status=status)
+
+
+@transaction.atomic
+def external_user_set_blocked(*, external_user: ExternalUser, blocked: bool) -> ExternalUser:
+    """Block or unblock a customer across all their support chats (seed 003 ``isOwnerBlocked``).
+
+    Each of their visible chats announces ``thread.updated`` so agents' views refresh.
+    """
+    external_user = ExternalUser.objects.select_for_update().get(pk=external_user.pk)
+    if external_user.is_blocked == blocked:
+        return external_user
+    external_user.is_blocked = blocked
+    external_user.save(update_fields=["is_blocked"])
+    for thread_id in Thread.objects.filter(owner=external_user).values_list("pk", flat=True):
+        events.thread_changed(thread_lock(thread_id), "thread.updated")
+    return external_user

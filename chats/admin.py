@@ -1,0 +1,145 @@
+"""Admin for messages: moderators see removed messages too, and remove, restore and pin
+through the services, so every moderation raises the same events as the APIs."""
+
+from django.contrib import admin
+
+from chats import services
+from chats.models import Attachment, Message
+from pins import services as pin_services
+from pins.models import Pin
+from reactions.models import Reaction
+from threads.admin import run_each
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["name", "content_type", "size", "width", "height", "file"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReactionInline(admin.TabularInline):
+    model = Reaction
+    extra = 0
+    fields = ["name", "user", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "author", "role", "thread", "created_at", "is_removed", "pinned"]
+    list_filter = ["is_removed", "role", "thread__kind", "created_at"]
+    list_select_related = ["author", "author_external", "thread", "pin"]
+    search_fields = ["text", "id", "author__username", "author__display_name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["thread", "author"]
+    # Moderators remove and restore; they do not rewrite what people said.
+    readonly_fields = [
+        "id",
+        "thread",
+        "author",
+        "author_external",
+        "role",
+        "text",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "is_removed",
+        "removed_at",
+        "removed_by",
+        "client_id",
+    ]
+    inlines = [AttachmentInline, ReactionInline]
+    actions = ["remove_messages", "restore_messages", "pin_messages", "unpin_messages"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Removal is soft and goes through the service (and raises its event).
+        return False
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:80] or "(attachment)"
+
+    @admin.display(boolean=True)
+    def pinned(self, obj):
+        try:
+            return obj.pin is not None
+        except Pin.DoesNotExist:
+            return False
+
+    @admin.action(description="Remove selected messages")
+    def remove_messages(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda m: services.message_remove(message=m, actor=request.user, as_moderator=True),
+            "Removed messages",
+        )
+
+    @admin.action(description="Restore selected messages")
+    def restore_messages(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda m: services.message_restore(message=m, actor=request.user, as_moderator=True),
+            "Restored messages",
+        )
+
+    @admin.action(description="Pin selected messages")
+    def pin_messages(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda m: pin_services.pin_add(message=m, actor=request.user, as_moderator=True),
+            "Pinned messages",
+        )
+
+    @admin.action(description="Unpin selected messages")
+    def unpin_messages(self, request, queryset):
+        pins = Pin.objects.filter(message__in=queryset)
+        run_each(
+            self,
+            request,
+            pins,
+            lambda p: pin_services.pin_remove(pin=p, actor=request.user, as_moderator=True),
+            "Unpinned messages",
+        )
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "content_type", "size", "uploaded_by", "message", "created_at"]
+    list_filter = ["content_type", "created_at"]
+    list_select_related = ["uploaded_by", "message"]
+    search_fields = ["name", "uploaded_by__username"]
+    autocomplete_fields = ["uploaded_by", "message"]
+    readonly_fields = [
+        "id",
+        "message",
+        "uploaded_by",
+        "file",
+        "name",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
