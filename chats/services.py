@@ -74,8 +74,13 @@ def message_send(
     text = _clean_text(text, thread=thread, has_files=bool(attachments))
     if reply_to is not None and (reply_to.thread_id != thread.pk or reply_to.is_removed):
         raise InvalidInput("The replied-to message is not in this thread.", field="reply_to")
-    for attachment in attachments:
-        if attachment.uploaded_by_id != author.pk or attachment.message_id is not None:
+    if attachments:
+        # Re-read under lock: the caller's objects may be stale, and a file is sent only once.
+        wanted = {a.pk for a in attachments}
+        free = Attachment.objects.select_for_update().filter(
+            pk__in=wanted, uploaded_by=author, message__isnull=True
+        )
+        if len(free) != len(wanted):
             raise InvalidInput("Unknown file.", field="files")
     now = timezone.now()
     try:
@@ -96,7 +101,7 @@ def message_send(
             raise
         return existing
     if attachments:
-        Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
+        Attachment.objects.filter(pk__in=wanted).update(message=message)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     events.message_changed(message, "message.created")
     return message

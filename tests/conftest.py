@@ -8,7 +8,7 @@ from threads.models import Workspace
 
 @pytest.fixture
 def workspace(db) -> Workspace:
-    return Workspace.objects.get(slug="default")
+    return factories.default_workspace()
 
 
 @pytest.fixture

@@ -18,6 +18,11 @@ from threads.models import (
 PASSWORD = "correct horse battery staple"
 
 
+def default_workspace() -> Workspace:
+    """The workspace migrations create; transactional tests flush it, so make it again."""
+    return Workspace.objects.get_or_create(slug="default", defaults={"name": "Default"})[0]
+
+
 class WorkspaceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Workspace
@@ -43,7 +48,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         self.save()
-        workspace = extracted or Workspace.objects.get(slug="default")
+        workspace = extracted or default_workspace()
         role = kwargs.get("role", WorkspaceMember.Role.MEMBER)
         WorkspaceMember.objects.get_or_create(
             workspace=workspace, user=self, defaults={"role": role}
@@ -54,7 +59,7 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Channel
 
-    workspace = factory.LazyFunction(lambda: Workspace.objects.get(slug="default"))
+    workspace = factory.LazyFunction(default_workspace)
     name = factory.Sequence(lambda n: f"Channel {n}")
     type = Channel.Type.WIDGET
 
@@ -63,7 +68,7 @@ class ExternalUserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExternalUser
 
-    workspace = factory.LazyFunction(lambda: Workspace.objects.get(slug="default"))
+    workspace = factory.LazyFunction(default_workspace)
     identifier = factory.Sequence(lambda n: f"+1555000{n:04d}")
     name = factory.Sequence(lambda n: f"Customer {n}")
 
@@ -72,7 +77,7 @@ class ResponderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Responder
 
-    workspace = factory.LazyFunction(lambda: Workspace.objects.get(slug="default"))
+    workspace = factory.LazyFunction(default_workspace)
     entity = Responder.Entity.AGENT
     name = factory.Sequence(lambda n: f"Responder {n}")
 
@@ -89,7 +94,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Ticket
 
-    workspace = factory.LazyFunction(lambda: Workspace.objects.get(slug="default"))
+    workspace = factory.LazyFunction(default_workspace)
     subject = factory.Sequence(lambda n: f"Ticket {n}")
 
 
