@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "chatproject.accounts",
+    "chatproject.api",
     "threads",
     "chats",
     "reactions",
@@ -164,6 +165,12 @@ CHAT_UPLOAD_ALLOWED_TYPES = env_list(
         "text/plain",
     ],
 )
+# Live events (SPEC §5): a reconnect replays at most this many events, none older than
+# this; past either the socket sends {"type": "resync"} and the client refetches.
+CHAT_EVENTS_REPLAY_MAX_EVENTS = int(os.environ.get("CHAT_EVENTS_REPLAY_MAX_EVENTS", 10_000))
+CHAT_EVENTS_REPLAY_MAX_AGE_S = float(os.environ.get("CHAT_EVENTS_REPLAY_MAX_AGE_S", 86_400))
+# The server pings every socket this often (keeps idle connections alive through proxies).
+CHAT_EVENTS_PING_INTERVAL_S = float(os.environ.get("CHAT_EVENTS_PING_INTERVAL_S", 25))
 # Tokens are touched at most this often, so authentication does not write on every request.
 TOKEN_LAST_USED_RESOLUTION_S = 60
 

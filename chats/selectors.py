@@ -1,9 +1,12 @@
 """Reads of messages that more than one caller needs."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from chatproject.errors import NotFound
 from chats.models import Message
+from pins.models import Pin
+from reactions.models import Reaction
 from threads.models import Thread
 from threads.selectors import visible_threads_q
 
@@ -34,3 +37,57 @@ def thread_messages(*, thread_id) -> QuerySet[Message]:
         .select_related("author", "author_external")
         .order_by("created_at", "id")
     )
+
+
+class MessageSort:
+    """The orders a thread's history can be listed in (seed 000 ``SortBy``)."""
+
+    CREATED_AT = "CreatedAt"
+    PINNED = "Pinned"
+    REACTION = "reaction"  # with a reaction name
+
+
+def thread_messages_sorted(
+    *, thread_id, sort: str = MessageSort.CREATED_AT, reaction: str = "", ascending: bool = True
+) -> QuerySet[Message]:
+    """A thread's visible messages in a total order, ready to be cut into pages in the database.
+
+    ``Pinned`` puts pinned messages first (reversed when descending); a reaction sorts by
+    that reaction's count. Ties always break by creation time, then id, in the same
+    direction, so consecutive pages never overlap or skip.
+    """
+    qs = (
+        Message.objects.filter(thread_id=thread_id, is_removed=False)
+        .select_related("author", "author_external", "pin")
+        .prefetch_related(
+            Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "id"))
+        )
+    )
+    if sort == MessageSort.PINNED:
+        qs = qs.annotate(sort_key=Exists(Pin.objects.filter(message=OuterRef("pk"))))
+        # "Ascending" by pin means "pinned first" (True sorts after False, hence the minus);
+        # descending is the exact reverse of that order.
+        if ascending:
+            return qs.order_by("-sort_key", "created_at", "id")
+        return qs.order_by("sort_key", "-created_at", "-id")
+    if sort == MessageSort.REACTION:
+        counts = (
+            Reaction.objects.filter(message=OuterRef("pk"), name=reaction)
+            .order_by()
+            .values("message")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        qs = qs.annotate(sort_key=Coalesce(Subquery(counts), 0))
+        keys = ["sort_key", "created_at", "id"]
+    else:
+        keys = ["created_at", "id"]
+    return qs.order_by(*(keys if ascending else [f"-{k}" for k in keys]))
+
+
+def reactions_summary(message: Message) -> list[dict]:
+    """``[{name, count, users: [ids]}]`` from the prefetched reactions, in order of first use."""
+    grouped: dict[str, list] = {}
+    for reaction in message.reactions.all():
+        grouped.setdefault(reaction.name, []).append(reaction.user_id)
+    return [{"name": n, "count": len(users), "users": users} for n, users in grouped.items()]

@@ -73,3 +73,27 @@ def workspace_user_ids(*, workspace_id, user_ids) -> set:
             "user_id", flat=True
         )
     )
+
+
+def workspace_for_user(*, user):
+    """The user's home workspace: the first one they joined (``None`` if none)."""
+    member = (
+        WorkspaceMember.objects.filter(user=user)
+        .select_related("workspace")
+        .order_by("joined_at", "pk")
+        .first()
+    )
+    return member.workspace if member else None
+
+
+def session_joinable_by(*, user, thread_id) -> Thread:
+    """A live session in one of the user's workspaces; ``NotFound`` otherwise."""
+    thread = Thread.objects.filter(
+        pk=thread_id,
+        kind=Thread.Kind.SESSION,
+        is_removed=False,
+        workspace__members__user=user,
+    ).first()
+    if thread is None:
+        raise NotFound("Session not found.")
+    return thread

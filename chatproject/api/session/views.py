@@ -1,0 +1,278 @@
+"""The Session API (seeds 000/001): a live session's chat, moderated by its host.
+
+Views parse and check, call one service or selector, and translate the answer. Every rule
+(who may remove, pin, react; limits; conflicts) lives in the services.
+"""
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatproject.accounts.services import token_issue
+from chatproject.api.common.auth import SessionTokenAuthentication, UserTokenAuthentication
+from chatproject.api.session import problems
+from chatproject.api.session import serializers as s
+from chatproject.errors import NotFound, PermissionDenied
+from chats import selectors as chat_selectors
+from chats import services as chat_services
+from chats.selectors import MessageSort
+from pins import services as pin_services
+from pins.models import Pin
+from reactions import services as reaction_services
+from reactions.models import Reaction
+from threads import selectors as thread_selectors
+from threads import services as thread_services
+from threads.models import Membership, Thread
+
+MAX_CHAT_IDS = 100
+
+
+class TextJSONParser(JSONParser):
+    media_type = "text/json"
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """The seed offers JSON under several media types; answer JSON whatever ``Accept`` says."""
+
+    def select_parser(self, request, parsers):
+        for parser in parsers:
+            if parser.media_type == request.content_type.split(";")[0].strip():
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def problem_responses(*statuses: int) -> dict:
+    return {
+        status: OpenApiResponse(s.ProblemDetails, description=problems.HTTPStatus(status).phrase)
+        for status in statuses
+    }
+
+
+class SessionAPIView(APIView):
+    """Base of the surface: its parsers, problem-details errors and session-token auth."""
+
+    authentication_classes = [SessionTokenAuthentication]
+    parser_classes = [JSONParser, TextJSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AnyAcceptNegotiation
+
+    def get_exception_handler(self):
+        return problems.exception_handler
+
+    @property
+    def session(self) -> Thread:
+        """The token's session, while the caller may still see it (else 404 everywhere)."""
+        if not hasattr(self, "_session"):
+            self._session = thread_selectors.thread_get_for_user(
+                user=self.request.user, thread_id=self.request.auth.thread_id
+            )
+        return self._session
+
+    def message(self, chat_id: str):
+        """A visible message of this session; any other id (or a malformed one) is a 404."""
+        return chat_selectors.message_get_for_user(
+            user=self.request.user, message_id=_uuid(chat_id), thread_id=self.session.pk
+        )
+
+    def body(self, serializer_class):
+        if not isinstance(self.request.data, dict):
+            raise drf_serializers.ValidationError({"body": ["A JSON object is required."]})
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("Not found.") from None
+
+
+class ChatsView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Retrieve paginated list of chat messages",
+        parameters=[s.ListQuerySerializer],
+        responses={200: s.PagedMessagesDto, **problem_responses(400, 401, 404)},
+    )
+    def get(self, request):
+        query = s.ListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        sort_by = q["SortBy"]
+        if sort_by in (MessageSort.CREATED_AT, MessageSort.PINNED):
+            ordered = chat_selectors.thread_messages_sorted(
+                thread_id=self.session.pk, sort=sort_by, ascending=q["Ascending"]
+            )
+        else:
+            ordered = chat_selectors.thread_messages_sorted(
+                thread_id=self.session.pk,
+                sort=MessageSort.REACTION,
+                reaction=sort_by,
+                ascending=q["Ascending"],
+            )
+        page = ordered[q["Skip"] : q["Skip"] + q["Take"]]
+        total = chat_selectors.thread_messages(thread_id=self.session.pk).count()
+        return Response(s.PagedMessagesDto({"totalCount": total, "messages": page}).data)
+
+    @extend_schema(
+        tags=["Session"],
+        summary="Send a new chat message",
+        request=s.CreateChatMessageRequest,
+        responses={200: s.SingleMessageDto, **problem_responses(400, 401, 404)},
+    )
+    def post(self, request):
+        data = self.body(s.CreateChatMessageRequest)
+        message = chat_services.message_send(
+            thread=self.session, author=request.user, text=data["message"]
+        )
+        return Response(s.SingleMessageDto(message).data)
+
+
+class ChatView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Delete a specific chat message",
+        responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
+    )
+    def delete(self, request, chat_id):
+        chat_services.message_remove(message=self.message(chat_id), actor=request.user)
+        return Response(status=200)
+
+
+class ChatReactionsView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Add a reaction to a chat message",
+        request=s.CreateChatReactionRequest,
+        responses={200: s.ChatReactionCreatedResponseDto, **problem_responses(400, 401, 404, 409)},
+    )
+    def post(self, request, chat_id):
+        message = self.message(chat_id)
+        data = self.body(s.CreateChatReactionRequest)
+        reaction = reaction_services.reaction_add(
+            message=message, user=request.user, name=data["reaction"]
+        )
+        return Response({"reactionId": str(reaction.pk)})
+
+
+class ReactionsView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Fetch reactions for multiple messages",
+        parameters=[
+            OpenApiParameter("chatId", str, many=True, description="Repeat for each message.")
+        ],
+        responses={200: s.ChatMessagesReactionsDto(many=True), **problem_responses(400, 401)},
+    )
+    def get(self, request):
+        raw_ids = request.query_params.getlist("chatId")
+        if len(raw_ids) > MAX_CHAT_IDS:
+            raise drf_serializers.ValidationError({"chatId": [f"At most {MAX_CHAT_IDS} ids."]})
+        try:
+            ids = [uuid.UUID(v) for v in raw_ids]
+        except ValueError:
+            raise drf_serializers.ValidationError(
+                {"chatId": ["Every chatId must be a UUID."]}
+            ) from None
+        visible = chat_selectors.thread_messages(thread_id=self.session.pk).filter(pk__in=ids)
+        reactions = Reaction.objects.filter(message__in=visible.values("pk")).order_by(
+            "created_at", "id"
+        )
+        return Response(s.ChatMessagesReactionsDto(reactions, many=True).data)
+
+
+class ChatReactionView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Remove a reaction from a chat message",
+        responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
+    )
+    def delete(self, request, chat_id, reaction_id):
+        message = self.message(chat_id)
+        reaction = Reaction.objects.filter(pk=_uuid(reaction_id), message=message).first()
+        if reaction is None:
+            raise NotFound("Reaction not found.")
+        reaction_services.reaction_remove(reaction=reaction, actor=request.user)
+        return Response(status=200)
+
+
+class ChatPinsView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Pin a chat message",
+        description="Only the host may pin. The answer carries the new pin's id.",
+        request=None,
+        responses={200: s.PinCreatedDto, **problem_responses(401, 403, 404, 409)},
+    )
+    def post(self, request, chat_id):
+        pin = pin_services.pin_add(message=self.message(chat_id), actor=request.user)
+        return Response(s.PinCreatedDto(pin).data)
+
+
+class ChatPinView(SessionAPIView):
+    @extend_schema(
+        tags=["Session"],
+        summary="Unpin a chat message",
+        responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
+    )
+    def delete(self, request, chat_id, pin_id):
+        message = self.message(chat_id)
+        pin = Pin.objects.filter(pk=_uuid(pin_id), message=message).first()
+        if pin is None:
+            raise NotFound("Pin not found.")
+        pin_services.pin_remove(pin=pin, actor=request.user)
+        return Response(status=200)
+
+
+class SessionsView(SessionAPIView):
+    """Ours (the seed only says tokens are "issued by session credentials")."""
+
+    authentication_classes = [UserTokenAuthentication]
+
+    @extend_schema(
+        tags=["Session"],
+        summary="Create a session (you become its host)",
+        description="Takes a user token from POST /token; answers the host's session token.",
+        request=s.CreateSessionRequest,
+        responses={201: s.SessionCreatedDto, **problem_responses(400, 401, 403)},
+    )
+    def post(self, request):
+        data = self.body(s.CreateSessionRequest)
+        workspace = thread_selectors.workspace_for_user(user=request.user)
+        if workspace is None:
+            raise PermissionDenied("You do not belong to a workspace.")
+        thread = thread_services.session_create(
+            workspace=workspace, host=request.user, title=data["title"]
+        )
+        _, token = token_issue(user=request.user, thread=thread, name="session host")
+        return Response({"sessionId": str(thread.pk), "token": token}, status=201)
+
+
+class SessionJoinView(SessionAPIView):
+    authentication_classes = [UserTokenAuthentication]
+
+    @extend_schema(
+        tags=["Session"],
+        summary="Join a session (like opening its link)",
+        description="Takes a user token; the caller becomes a participant (a host stays host) "
+        "and gets a session token.",
+        request=None,
+        responses={200: s.SessionTokenDto, **problem_responses(401, 404)},
+    )
+    def post(self, request, session_id):
+        user = request.user
+        thread = thread_selectors.session_joinable_by(user=user, thread_id=_uuid(session_id))
+        thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
+        _, token = token_issue(user=request.user, thread=thread, name="session join")
+        return Response({"token": token})
