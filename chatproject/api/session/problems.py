@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from chatproject.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# The services name fields in domain terms; the caller should read the field it sent.
+WIRE_FIELDS = {"text": "message"}
 
 
 def problem(status: int, detail: str, *, errors: dict | None = None, headers=None) -> Response:
@@ -35,7 +37,8 @@ def _field_errors(detail) -> dict[str, list[str]]:
 def exception_handler(exc, context) -> Response | None:
     """Every error of the surface as problem details; a domain error keeps its status."""
     if isinstance(exc, DomainError):
-        errors = {exc.field: [exc.detail]} if exc.field and exc.status == 400 else None
+        field = WIRE_FIELDS.get(exc.field, exc.field)
+        errors = {field: [exc.detail]} if field and exc.status == 400 else None
         return problem(exc.status, exc.detail, errors=errors)
     if isinstance(exc, Http404):
         return problem(404, "Not found.")

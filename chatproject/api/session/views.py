@@ -38,11 +38,18 @@ class TextJSONParser(JSONParser):
 
 
 class AnyAcceptNegotiation(BaseContentNegotiation):
-    """The seed offers JSON under several media types; answer JSON whatever ``Accept`` says."""
+    """The seed offers JSON under several media types; answer JSON whatever ``Accept`` says.
+
+    Request bodies may be ``application/json``, ``text/json`` or ``application/*+json``
+    (the seed's three), media types compared case-insensitively as RFC 9110 has it.
+    """
 
     def select_parser(self, request, parsers):
+        media_type = request.content_type.split(";")[0].strip().lower()
+        if media_type.startswith("application/") and media_type.endswith("+json"):
+            media_type = "application/json"
         for parser in parsers:
-            if parser.media_type == request.content_type.split(";")[0].strip():
+            if parser.media_type == media_type:
                 return parser
         return None
 

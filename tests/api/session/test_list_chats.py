@@ -55,6 +55,20 @@ def test_descending_reverses_the_order(as_guest, post, bob):
     assert ids(response) == [str(m.id) for m in reversed(messages)]
 
 
+def test_ascending_is_read_case_insensitively(as_guest, post, bob):
+    messages = [post(bob, f"m{i}") for i in range(2)]
+    response = as_guest.get("/v1/chats", {"Ascending": "FALSE"})
+    assert ids(response) == [str(m.id) for m in reversed(messages)]
+    assert ids(as_guest.get("/v1/chats", {"Ascending": "True"})) == [str(m.id) for m in messages]
+
+
+def test_largest_int32_skip_is_an_empty_page_not_an_error(as_guest, post, bob):
+    post(bob, "only")
+    response = as_guest.get("/v1/chats", {"Skip": 2**31 - 1})
+    assert response.status_code == 200
+    assert response.json() == {"totalCount": 1, "messages": []}
+
+
 def test_pinned_sort_puts_pinned_first(as_guest, post, alice, bob):
     messages = [post(bob, f"m{i}") for i in range(4)]
     pin_services.pin_add(message=messages[2], actor=alice)
@@ -79,6 +93,14 @@ def test_reaction_sort_orders_by_that_reactions_count(as_guest, post, session_th
 
     response = as_guest.get("/v1/chats", {"SortBy": name, "Ascending": "false"})
     assert ids(response) == [str(messages[i].id) for i in (2, 0, 1)]
+
+
+def test_reaction_sort_accepts_the_underscore_spelling(as_guest, post, alice, bob):
+    quiet, liked = post(bob, "quiet"), post(bob, "liked")
+    reaction_services.reaction_add(message=liked, user=alice, name=":thumbsup:")
+    response = as_guest.get("/v1/chats", {"SortBy": ":thumbs_up:", "Ascending": "false"})
+    assert response.status_code == 200
+    assert ids(response) == [str(liked.id), str(quiet.id)]
 
 
 @pytest.mark.parametrize("sort_by", ["CreatedAt", "Pinned", ":thumbsup:", ":thumbsdown:"])
@@ -122,8 +144,17 @@ def test_another_sessions_messages_are_invisible(as_other_host, post, bob):
         {"Take": "x"},
         {"Skip": -1},
         {"Skip": "abc"},
+        {"Skip": "99999999999999999999"},
+        {"Skip": 2**31},
+        {"Take": "5.0"},
+        {"Take": ""},
+        {"SortBy": ""},
+        {"Ascending": ""},
         {"SortBy": "Nope"},
+        {"SortBy": "createdat"},
         {"Ascending": "maybe"},
+        {"Ascending": "1"},
+        {"Take": 0, "SortBy": "Nope"},
     ],
 )
 def test_bad_query_is_a_400_problem(as_guest, params):

@@ -2,6 +2,10 @@
 
 import uuid
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chats import services as chat_services
 from reactions import services as reaction_services
 from tests.api.session.conftest import assert_problem
 
@@ -36,3 +40,25 @@ def test_malformed_or_too_many_ids_are_a_400(as_guest):
     assert_problem(as_guest.get("/v1/chats/reactions", {"chatId": "nope"}), 400)
     many = [str(uuid.uuid4()) for _ in range(101)]
     assert_problem(as_guest.get("/v1/chats/reactions", {"chatId": many}), 400)
+
+
+def test_query_count_does_not_grow_with_the_number_of_ids(as_guest, post, alice, bob):
+    messages = [post(bob, f"m{i}") for i in range(10)]
+    for message in messages:
+        reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, user=bob, name=":thumbsdown:")
+    as_guest.get("/v1/chats/reactions")  # the token's last-use write happens once
+    counts = []
+    for asked in (messages[:1], messages):
+        with CaptureQueriesContext(connection) as ctx:
+            response = as_guest.get("/v1/chats/reactions", {"chatId": [str(m.id) for m in asked]})
+        assert len(response.json()) == 2 * len(asked)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_removed_messages_reactions_are_not_listed(as_guest, post, alice, bob):
+    message = post(bob, "gone soon")
+    reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+    chat_services.message_remove(message=message, actor=bob)
+    assert as_guest.get("/v1/chats/reactions", {"chatId": str(message.id)}).json() == []

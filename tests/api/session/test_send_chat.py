@@ -18,15 +18,30 @@ def test_sends_a_trimmed_message(as_guest, session_thread, bob):
     assert Event.objects.filter(thread=session_thread).latest("id").type == "message.created"
 
 
-def test_accepts_text_json(as_guest):
-    response = as_guest.generic("POST", "/v1/chats", '{"message": "hi"}', content_type="text/json")
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/json", "application/*+json", "application/vnd.api+json", "Application/JSON"],
+)
+def test_accepts_the_seeds_json_media_types(as_guest, content_type):
+    response = as_guest.generic("POST", "/v1/chats", '{"message": "hi"}', content_type=content_type)
     assert response.status_code == 200
+    assert Message.objects.get().text == "hi"
+
+
+def test_a_body_that_is_not_json_by_media_type_is_a_415(as_guest):
+    response = as_guest.generic("POST", "/v1/chats", "message=hi", content_type="text/plain")
+    assert_problem(response, 415)
+    assert not Message.objects.exists()
+
+
+def test_unsupported_method_is_a_405_problem(as_guest):
+    assert_problem(as_guest.put("/v1/chats", {"message": "x"}, format="json"), 405)
 
 
 def test_280_characters_pass_and_281_do_not(as_guest):
     assert as_guest.post("/v1/chats", {"message": "x" * 280}, format="json").status_code == 200
     body = assert_problem(as_guest.post("/v1/chats", {"message": "x" * 281}, format="json"), 400)
-    assert "text" in body["errors"] or "message" in body["errors"]
+    assert list(body["errors"]) == ["message"]
     assert Message.objects.count() == 1
 
 
