@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from chatproject.api.session import views
 
@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("sessions", views.SessionsView.as_view(), name="session-create"),
     path("sessions/<str:session_id>/join", views.SessionJoinView.as_view(), name="session-join"),
+    re_path(r"^.*$", views.UnknownPathView.as_view(), name="session-unknown"),
 ]

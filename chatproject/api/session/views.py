@@ -22,10 +22,10 @@ from chatproject.errors import NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.selectors import MessageSort
+from pins import selectors as pin_selectors
 from pins import services as pin_services
-from pins.models import Pin
+from reactions import selectors as reaction_selectors
 from reactions import services as reaction_services
-from reactions.models import Reaction
 from threads import selectors as thread_selectors
 from threads import services as thread_services
 from threads.models import Membership, Thread
@@ -193,9 +193,7 @@ class ReactionsView(SessionAPIView):
                 {"chatId": ["Every chatId must be a UUID."]}
             ) from None
         visible = chat_selectors.thread_messages(thread_id=self.session.pk).filter(pk__in=ids)
-        reactions = Reaction.objects.filter(message__in=visible.values("pk")).order_by(
-            "created_at", "id"
-        )
+        reactions = reaction_selectors.reactions_of_messages(messages=visible)
         return Response(s.ChatMessagesReactionsDto(reactions, many=True).data)
 
 
@@ -207,9 +205,7 @@ class ChatReactionView(SessionAPIView):
     )
     def delete(self, request, chat_id, reaction_id):
         message = self.message(chat_id)
-        reaction = Reaction.objects.filter(pk=_uuid(reaction_id), message=message).first()
-        if reaction is None:
-            raise NotFound("Reaction not found.")
+        reaction = reaction_selectors.reaction_of_message(message=message, reaction_id=reaction_id)
         reaction_services.reaction_remove(reaction=reaction, actor=request.user)
         return Response(status=200)
 
@@ -235,9 +231,7 @@ class ChatPinView(SessionAPIView):
     )
     def delete(self, request, chat_id, pin_id):
         message = self.message(chat_id)
-        pin = Pin.objects.filter(pk=_uuid(pin_id), message=message).first()
-        if pin is None:
-            raise NotFound("Pin not found.")
+        pin = pin_selectors.pin_of_message(message=message, pin_id=pin_id)
         pin_services.pin_remove(pin=pin, actor=request.user)
         return Response(status=200)
 
@@ -283,3 +277,14 @@ class SessionJoinView(SessionAPIView):
         thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
         _, token = token_issue(user=request.user, thread=thread, name="session join")
         return Response({"token": token})
+
+
+class UnknownPathView(SessionAPIView):
+    """Any other path under ``/v1/``: a problem document, not Django's HTML page."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound("No such endpoint.")

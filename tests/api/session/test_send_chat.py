@@ -78,3 +78,8 @@ def test_member_removed_from_the_session_can_no_longer_post(as_guest, session_th
 
     thread_services.membership_remove(thread=session_thread, user=bob, actor=bob)
     assert_problem(as_guest.post("/v1/chats", {"message": "x"}, format="json"), 404)
+
+
+def test_unknown_paths_under_v1_answer_a_problem(as_guest):
+    assert_problem(as_guest.get("/v1/nothing-here"), 404)
+    assert_problem(as_guest.post("/v1/chats/x/y/z", {}, format="json"), 404)

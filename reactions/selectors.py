@@ -1,0 +1,25 @@
+"""Reads of reactions that the surfaces share."""
+
+import uuid
+
+from django.db.models import QuerySet
+
+from chatproject.errors import NotFound
+from reactions.models import Reaction
+
+
+def reactions_of_messages(*, messages: QuerySet) -> QuerySet[Reaction]:
+    """Every reaction on the given messages, oldest first (one query, however many messages)."""
+    return Reaction.objects.filter(message__in=messages.values("pk")).order_by("created_at", "id")
+
+
+def reaction_of_message(*, message, reaction_id) -> Reaction:
+    """The reaction ``reaction_id`` on this message; ``NotFound`` for any other id."""
+    try:
+        reaction_id = uuid.UUID(str(reaction_id))
+    except ValueError:
+        raise NotFound("Reaction not found.") from None
+    reaction = Reaction.objects.filter(pk=reaction_id, message=message).first()
+    if reaction is None:
+        raise NotFound("Reaction not found.")
+    return reaction
