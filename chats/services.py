@@ -72,7 +72,11 @@ def message_send(
     _require_visible(thread, author)
     attachments = list(attachments)
     text = _clean_text(text, thread=thread, has_files=bool(attachments))
-    if reply_to is not None and (reply_to.thread_id != thread.pk or reply_to.is_removed):
+    # Re-read under lock: the caller's copy may predate the message's removal.
+    if (
+        reply_to is not None
+        and not Message.objects.filter(pk=reply_to.pk, thread=thread, is_removed=False).exists()
+    ):
         raise InvalidInput("The replied-to message is not in this thread.", field="reply_to")
     if attachments:
         # Re-read under lock: the caller's objects may be stale, and a file is sent only once.
@@ -167,7 +171,10 @@ def message_remove(*, message: Message, actor, as_moderator: bool = False) -> Me
 def message_restore(*, message: Message, actor=None, as_moderator: bool = False) -> Message:
     """Bring a removed message back (hosts/admins, or moderators through the admin)."""
     thread = thread_lock(message.thread_id)
-    if not as_moderator and not thread_selectors.can_moderate_thread(thread=thread, user=actor):
+    if not as_moderator and not (
+        thread_selectors.can_see_thread(thread=thread, user=actor)
+        and thread_selectors.can_moderate_thread(thread=thread, user=actor)
+    ):
         raise NotFound("Message not found.")
     message = Message.objects.select_for_update().get(pk=message.pk)
     if not message.is_removed:

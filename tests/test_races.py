@@ -1,7 +1,9 @@
 """Constraint races: concurrent identical writes leave exactly one row.
 
-Real threads on a real database (``transaction=True``): on PostgreSQL the unique indexes
-and row locks decide; on SQLite IMMEDIATE transactions queue writers behind the busy timeout.
+Real threads on a real database (``transaction=True``), released together by a barrier.
+On PostgreSQL the unique indexes and row locks decide; on SQLite IMMEDIATE transactions
+queue the writers behind the busy timeout. Either way the loser gets the documented
+answer (a ``Conflict``, or the winner's row), never a database error.
 """
 
 import threading
@@ -16,12 +18,17 @@ from pins import services as pin_services
 from pins.models import Pin
 from reactions import services as reaction_services
 from reactions.models import Reaction
-from threads.models import Thread
+from threads.models import Event, Thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def race(*calls, n=2):
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def race(*calls, n=2) -> list:
     """Run each call from its own thread, released together; return results or exceptions."""
     calls = calls if len(calls) > 1 else calls * n
     barrier = threading.Barrier(len(calls))
@@ -36,52 +43,85 @@ def race(*calls, n=2):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    workers = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(w.is_alive() for w in workers), "a racer is stuck"
     return results
 
 
-def test_concurrent_identical_reactions_make_one_row(session_thread, alice, bob):
+def errors(results) -> list[Exception]:
+    return [r for r in results if isinstance(r, Exception)]
+
+
+def event_count(thread, type: str) -> int:
+    return Event.objects.filter(thread=thread, type=type).count()
+
+
+def test_concurrent_identical_reactions_make_one_row_and_one_conflict(session_thread, alice, bob):
     message = chat_services.message_send(thread=session_thread, author=bob, text="vote")
     results = race(
         lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
     )
+
     assert Reaction.objects.count() == 1
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Reaction"]
+    winners = [r for r in results if isinstance(r, Reaction)]
+    assert len(winners) == 1 and Reaction.objects.get().pk == winners[0].pk
+    assert [type(e) for e in errors(results)] == [Conflict]
+    assert event_count(session_thread, "reaction.added") == 1
 
 
-def test_concurrent_pins_make_one_pin(session_thread, alice, bob):
+def test_concurrent_alias_spellings_are_still_one_reaction(session_thread, alice, bob):
+    message = chat_services.message_send(thread=session_thread, author=bob, text="vote")
+    results = race(
+        lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:"),
+        lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbs_up:"),
+    )
+    assert Reaction.objects.count() == 1
+    assert [type(e) for e in errors(results)] == [Conflict]
+
+
+def test_concurrent_pins_of_one_message_make_one_pin(session_thread, alice, bob):
     message = chat_services.message_send(thread=session_thread, author=bob, text="pin me")
     results = race(lambda: pin_services.pin_add(message=message, actor=alice))
+
     assert Pin.objects.count() == 1
-    assert sum(isinstance(r, Conflict) for r in results) == 1
+    assert sum(isinstance(r, Pin) for r in results) == 1
+    assert [type(e) for e in errors(results)] == [Conflict]
+    assert event_count(session_thread, "pin.added") == 1
 
 
-def test_concurrent_first_messages_make_one_personal_thread(workspace, alice, bob):
-    results = race(
-        lambda: chat_services.message_send_direct(
-            workspace=workspace, author=alice, recipient=bob, text="hi from alice"
-        ),
-        lambda: chat_services.message_send_direct(
-            workspace=workspace, author=bob, recipient=alice, text="hi from bob"
-        ),
-    )
-    assert not [r for r in results if isinstance(r, Exception)], results
+@pytest.mark.parametrize("direction", ["both_from_a", "one_each_way"])
+def test_concurrent_first_messages_make_one_personal_thread(workspace, alice, bob, direction):
+    def send(author, recipient, text):
+        return lambda: chat_services.message_send_direct(
+            workspace=workspace, author=author, recipient=recipient, text=text
+        )
+
+    second = send(alice, bob, "again") if direction == "both_from_a" else send(bob, alice, "hey")
+    results = race(send(alice, bob, "hi"), second)
+
+    assert errors(results) == []
     thread = Thread.objects.get(kind=Thread.Kind.DIRECT)
+    assert set(thread.members.all()) == {alice, bob}
     assert Message.objects.filter(thread=thread).count() == 2
-    assert sum(created for _, _, created in results) == 1
+    assert {r[1].pk for r in results} == {thread.pk}
+    assert sorted(created for _, _, created in results) == [False, True]
+    assert event_count(thread, "thread.created") == 1
+    assert event_count(thread, "message.created") == 2
 
 
-def test_concurrent_retries_with_one_client_id_make_one_message(custom_thread, bob):
+def test_concurrent_sends_with_one_client_id_make_one_message(custom_thread, bob):
     results = race(
         lambda: chat_services.message_send(
             thread=custom_thread, author=bob, text="once", client_id="retry-1"
         ),
         n=3,
     )
-    assert not [r for r in results if isinstance(r, Exception)], results
+
+    assert errors(results) == []
     assert Message.objects.filter(thread=custom_thread).count() == 1
-    assert len({r.id for r in results}) == 1
+    assert {r.pk for r in results} == {Message.objects.get().pk}
+    assert event_count(custom_thread, "message.created") == 1

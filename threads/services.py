@@ -26,6 +26,7 @@ from threads.models import (
 )
 
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
+PROJECT_REF_MAX_LENGTH = Thread._meta.get_field("project_ref").max_length
 
 
 def thread_lock(thread_id) -> Thread:
@@ -120,6 +121,8 @@ def group_thread_create(
     project_ref = (project_ref or "").strip()
     if not project_ref:
         raise InvalidInput("A project id is required.", field="group")
+    if len(project_ref) > PROJECT_REF_MAX_LENGTH:
+        raise InvalidInput(f"At most {PROJECT_REF_MAX_LENGTH} characters.", field="group")
     users = _check_workspace_users(workspace, [creator, *members])
     roles = {u: Membership.Role.MEMBER for u in users}
     roles[creator] = Membership.Role.ADMIN
@@ -196,6 +199,7 @@ _UNSET = object()
 def thread_update(*, thread: Thread, actor=None, title=_UNSET, last_message_at=_UNSET) -> Thread:
     """Rename a thread or (support API) set its last message time; announces ``thread.updated``."""
     thread = thread_lock(thread.pk)
+    _require_live(thread, actor)
     if actor is not None and not selectors.can_moderate_thread(thread=thread, user=actor):
         _deny(thread, actor, "Only a host or admin may change the thread.")
     changed = []
@@ -246,6 +250,7 @@ def membership_add(
     """Add a member. Personal threads have fixed members; in custom threads any member may
     invite; elsewhere only hosts and admins may."""
     thread = thread_lock(thread.pk)
+    _require_live(thread, actor)
     if thread.kind == Thread.Kind.DIRECT:
         raise InvalidInput("A personal thread's members cannot change.", field="users")
     if actor is not None:
@@ -256,6 +261,8 @@ def membership_add(
         )
         if not allowed:
             _deny(thread, actor, "You may not add members to this thread.")
+    if role not in Membership.Role.values:
+        raise InvalidInput("Unknown role.", field="role")
     _check_workspace_users(thread.workspace, [user])
     membership, created = Membership.objects.get_or_create(
         thread=thread, user=user, defaults={"role": role}
@@ -266,9 +273,16 @@ def membership_add(
 
 
 @transaction.atomic
+def membership_add_many(*, thread: Thread, users: Iterable, actor=None) -> list[Membership]:
+    """Add several members at once: all of them or, if any may not join, none."""
+    return [membership_add(thread=thread, user=user, actor=actor) for user in users]
+
+
+@transaction.atomic
 def membership_remove(*, thread: Thread, user, actor=None) -> None:
     """Remove a member; anyone may leave, hosts and admins may remove others."""
     thread = thread_lock(thread.pk)
+    _require_live(thread, actor)
     if thread.kind == Thread.Kind.DIRECT:
         raise InvalidInput("A personal thread's members cannot change.", field="users")
     membership = selectors.membership_get(thread=thread, user=user)
@@ -286,9 +300,9 @@ def membership_remove(*, thread: Thread, user, actor=None) -> None:
 def thread_mark_read(*, thread: Thread, user, at=None) -> Membership:
     """Move the user's read mark forward (never back); announces ``read.updated`` to them."""
     at = at or timezone.now()
-    thread_lock(thread.pk)  # thread row first, like every other write: one lock order
+    thread = thread_lock(thread.pk)  # thread row first, like every other write: one lock order
     membership = Membership.objects.filter(thread=thread, user=user).first()
-    if membership is None:
+    if membership is None or thread.is_removed:
         raise NotFound("Thread not found.")
     if membership.last_read_at is not None and membership.last_read_at >= at:
         return membership
@@ -304,6 +318,12 @@ def workspace_member_add(*, workspace: Workspace, user, role=WorkspaceMember.Rol
         workspace=workspace, user=user, defaults={"role": role}
     )
     return member
+
+
+def _require_live(thread: Thread, actor) -> None:
+    """A removed thread is hidden from users (trusted callers, ``actor=None``, still reach it)."""
+    if actor is not None and thread.is_removed:
+        raise NotFound("Thread not found.")
 
 
 def _deny(thread: Thread, actor, detail: str):

@@ -1,183 +1,417 @@
-"""threads.services: creating each kind, members, read state, update, removal, events."""
+"""threads.services: creating each kind of thread, renaming, removing and restoring."""
+
+import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
 from django.utils import timezone
 
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import services as chat_services
 from tests import factories
-from threads import events, services
+from tests.services.helpers import event_types, last_event
+from threads import selectors, services
 from threads.models import Event, Membership, Thread
 
 
-def types(thread) -> list[str]:
-    return list(Event.objects.filter(thread=thread).order_by("seq").values_list("type", flat=True))
+def roles(thread) -> dict:
+    return dict(Membership.objects.filter(thread=thread).values_list("user__username", "role"))
+
+
+# --- session ------------------------------------------------------------------------
 
 
 def test_session_creator_is_host_and_creation_is_announced(workspace, alice):
     thread = services.session_create(workspace=workspace, host=alice, title=" Town hall ")
+
     assert thread.kind == Thread.Kind.SESSION and thread.title == "Town hall"
-    assert Membership.objects.get(thread=thread, user=alice).role == Membership.Role.HOST
+    assert roles(thread) == {"alice": Membership.Role.HOST}
     event = Event.objects.get(thread=thread)
-    assert (event.type, event.seq) == ("thread.created", 1)
-    assert event.payload["thread"]["members"] == [
-        {"id": str(alice.id), "name": "Alice", "role": "host"}
-    ]
+    assert (event.type, event.seq, event.user_id) == ("thread.created", 1, None)
+    payload = event.payload["thread"]
+    assert payload["id"] == str(thread.id)
+    assert payload["kind"] == "session" and payload["title"] == "Town hall"
+    assert payload["is_removed"] is False
+    assert payload["members"] == [{"id": str(alice.id), "name": "Alice", "role": "host"}]
 
 
-def test_custom_thread_needs_a_name_and_workspace_members(workspace, alice, bob):
+@pytest.mark.parametrize("title", ["", "   ", None])
+def test_session_needs_a_title(workspace, alice, title):
+    with pytest.raises(InvalidInput) as error:
+        services.session_create(workspace=workspace, host=alice, title=title)
+    assert error.value.field == "title"
+    assert not Thread.objects.exists()
+
+
+def test_title_longer_than_the_column_is_refused(workspace, alice):
+    services.session_create(workspace=workspace, host=alice, title="x" * 200)
+    with pytest.raises(InvalidInput) as error:
+        services.session_create(workspace=workspace, host=alice, title="x" * 201)
+    assert error.value.field == "title"
+    assert Thread.objects.count() == 1
+
+
+def test_session_host_must_belong_to_the_workspace(workspace, outsider):
+    with pytest.raises(InvalidInput) as error:
+        services.session_create(workspace=workspace, host=outsider, title="Town hall")
+    assert error.value.field == "users"
+    assert not Thread.objects.exists() and not Event.objects.exists()
+
+
+# --- custom -------------------------------------------------------------------------
+
+
+def test_custom_thread_creator_administers_and_others_are_members(workspace, alice, bob, carol):
+    thread = services.custom_thread_create(
+        workspace=workspace, creator=alice, title="Launch", members=[bob, carol, bob, alice]
+    )
+
+    assert thread.kind == Thread.Kind.CUSTOM and thread.created_by == alice
+    assert roles(thread) == {"alice": "admin", "bob": "member", "carol": "member"}
+    members = last_event(thread).payload["thread"]["members"]
+    assert sorted(m["name"] for m in members) == ["Alice", "Bob", "Carol"]
+    assert event_types(thread) == ["thread.created"]
+
+
+def test_custom_thread_needs_a_name(workspace, alice, bob):
     with pytest.raises(InvalidInput) as error:
         services.custom_thread_create(workspace=workspace, creator=alice, title=" ", members=[bob])
     assert error.value.field == "title"
-    outsider = factories.UserFactory(workspace=factories.WorkspaceFactory())
+    assert not Thread.objects.exists()
+
+
+def test_custom_thread_members_must_belong_to_the_workspace(workspace, alice, outsider):
     with pytest.raises(InvalidInput) as error:
         services.custom_thread_create(
             workspace=workspace, creator=alice, title="x", members=[outsider]
         )
     assert error.value.field == "users"
-    assert not Thread.objects.exists()
+    assert not Thread.objects.exists() and not Membership.objects.exists()
+
+
+# --- group --------------------------------------------------------------------------
+
+
+def test_group_thread_belongs_to_its_project(workspace, alice, bob):
+    thread = services.group_thread_create(
+        workspace=workspace, creator=alice, project_ref=" apollo ", title="Apollo", members=[bob]
+    )
+
+    assert thread.kind == Thread.Kind.GROUP and thread.project_ref == "apollo"
+    assert roles(thread) == {"alice": "admin", "bob": "member"}
+    assert last_event(thread).payload["thread"]["project_ref"] == "apollo"
 
 
 def test_one_group_thread_per_project(workspace, alice, bob):
-    thread = services.group_thread_create(
-        workspace=workspace, creator=alice, project_ref="apollo", members=[bob]
-    )
-    assert thread.project_ref == "apollo"
-    with pytest.raises(InvalidInput):
+    services.group_thread_create(workspace=workspace, creator=alice, project_ref="apollo")
+    with pytest.raises(InvalidInput) as error:
         services.group_thread_create(workspace=workspace, creator=bob, project_ref="apollo")
+    assert error.value.field == "group"
     assert Thread.objects.filter(kind=Thread.Kind.GROUP).count() == 1
 
 
-def test_direct_thread_is_reused_in_either_direction(workspace, alice, bob):
+def test_same_project_id_in_another_workspace_is_another_group(workspace, alice):
+    services.group_thread_create(workspace=workspace, creator=alice, project_ref="apollo")
+    other = factories.WorkspaceFactory()
+    stranger = factories.UserFactory(workspace=other)
+    services.group_thread_create(workspace=other, creator=stranger, project_ref="apollo")
+    assert Thread.objects.filter(kind=Thread.Kind.GROUP, project_ref="apollo").count() == 2
+
+
+@pytest.mark.parametrize("project_ref", ["", "  ", None, "p" * 101])
+def test_group_thread_needs_a_valid_project_id(workspace, alice, project_ref):
+    with pytest.raises(InvalidInput) as error:
+        services.group_thread_create(workspace=workspace, creator=alice, project_ref=project_ref)
+    assert error.value.field == "group"
+    assert not Thread.objects.exists()
+
+
+# --- direct -------------------------------------------------------------------------
+
+
+def test_direct_thread_is_created_once_and_reused_in_either_direction(workspace, alice, bob):
     first, created = services.direct_thread_get_or_create(
         workspace=workspace, user=alice, other=bob
     )
     again, created_again = services.direct_thread_get_or_create(
         workspace=workspace, user=bob, other=alice
     )
+
     assert created and not created_again and first.id == again.id
+    assert first.kind == Thread.Kind.DIRECT
+    assert roles(first) == {"alice": "member", "bob": "member"}
+    assert event_types(first) == ["thread.created"]  # reuse announces nothing
 
 
-def test_support_chat_refuses_entities_of_another_workspace(workspace):
-    other = factories.WorkspaceFactory()
-    foreign_owner = factories.ExternalUserFactory(workspace=other)
+def test_each_pair_has_its_own_direct_thread(workspace, alice, bob, carol):
+    ab, _ = services.direct_thread_get_or_create(workspace=workspace, user=alice, other=bob)
+    ac, _ = services.direct_thread_get_or_create(workspace=workspace, user=alice, other=carol)
+    assert ab.id != ac.id
+
+
+def test_direct_thread_with_oneself_is_refused(workspace, alice):
     with pytest.raises(InvalidInput) as error:
-        services.support_chat_create(workspace=workspace, owner=foreign_owner)
-    assert error.value.field == "ownerId"
+        services.direct_thread_get_or_create(workspace=workspace, user=alice, other=alice)
+    assert error.value.field == "to"
+    assert not Thread.objects.exists()
+
+
+def test_direct_thread_with_a_user_of_another_workspace_is_refused(workspace, alice, outsider):
+    with pytest.raises(InvalidInput):
+        services.direct_thread_get_or_create(workspace=workspace, user=alice, other=outsider)
+    assert not Thread.objects.exists()
+
+
+# --- support ------------------------------------------------------------------------
+
+
+def test_support_chat_carries_the_desks_fields_and_has_no_members(workspace):
+    owner = factories.ExternalUserFactory()
+    channel = factories.ChannelFactory()
+    version = factories.ResponderVersionFactory()
+    ticket = factories.TicketFactory()
+
     chat = services.support_chat_create(
         workspace=workspace,
-        owner=factories.ExternalUserFactory(),
-        channel=factories.ChannelFactory(),
-        title="Where is my order?",
+        owner=owner,
+        channel=channel,
+        title=" Where is my order? ",
+        responder=version.responder,
+        responder_version=version,
+        ticket=ticket,
     )
-    assert chat.kind == Thread.Kind.SUPPORT
-    assert types(chat) == ["thread.created"]
+
+    assert chat.kind == Thread.Kind.SUPPORT and chat.title == "Where is my order?"
+    assert chat.current_responder == version.responder
+    assert not chat.memberships.exists()
+    event = Event.objects.get(thread=chat)
+    assert event.type == "thread.created"
+    assert event.payload["thread"]["support"] == {
+        "channel": str(channel.id),
+        "owner": str(owner.id),
+        "owner_blocked": False,
+        "responder": str(version.responder.id),
+        "responder_version": str(version.id),
+        "ticket": str(ticket.id),
+    }
 
 
-def test_members_are_added_and_removed_with_events(custom_thread, bob, carol):
-    services.membership_add(thread=custom_thread, user=carol, actor=bob)  # any member invites
-    assert custom_thread.members.filter(pk=carol.pk).exists()
-    services.membership_remove(thread=custom_thread, user=carol, actor=carol)  # anyone leaves
-    assert not custom_thread.members.filter(pk=carol.pk).exists()
-    assert types(custom_thread)[-2:] == ["member.added", "member.removed"]
-
-
-def test_only_hosts_add_to_sessions_and_strangers_learn_nothing(session_thread, bob, carol):
-    dave = factories.UserFactory()
-    with pytest.raises(PermissionDenied):
-        services.membership_add(thread=session_thread, user=dave, actor=bob)
+def test_support_chat_is_seen_by_workspace_staff_only(support_chat, agent, alice):
+    assert selectors.can_see_thread(thread=support_chat, user=agent)
+    assert selectors.can_moderate_thread(thread=support_chat, user=agent)
+    assert not selectors.can_see_thread(thread=support_chat, user=alice)
     with pytest.raises(NotFound):
-        services.membership_add(thread=session_thread, user=dave, actor=carol)
-    with pytest.raises(PermissionDenied):
-        services.membership_remove(thread=session_thread, user=session_thread.created_by, actor=bob)
+        selectors.thread_get_for_user(user=alice, thread_id=support_chat.id)
 
 
-def test_personal_thread_members_are_fixed(workspace, alice, bob, carol):
-    thread, _ = services.direct_thread_get_or_create(workspace=workspace, user=alice, other=bob)
-    with pytest.raises(InvalidInput):
-        services.membership_add(thread=thread, user=carol)
+@pytest.mark.parametrize(
+    ("field", "make"),
+    [
+        ("ownerId", lambda ws: {"owner": factories.ExternalUserFactory(workspace=ws)}),
+        ("channelId", lambda ws: {"channel": factories.ChannelFactory(workspace=ws)}),
+        ("responderId", lambda ws: {"responder": factories.ResponderFactory(workspace=ws)}),
+        ("ticketId", lambda ws: {"ticket": factories.TicketFactory(workspace=ws)}),
+    ],
+)
+def test_support_chat_refuses_entities_of_another_workspace(workspace, field, make):
+    fields = {"owner": factories.ExternalUserFactory()}
+    fields.update(make(factories.WorkspaceFactory()))
+    with pytest.raises(InvalidInput) as error:
+        services.support_chat_create(workspace=workspace, **fields)
+    assert error.value.field == field
+    assert not Thread.objects.exists()
 
 
-def test_mark_read_moves_forward_only_and_tells_only_the_reader(session_thread, bob):
-    now = timezone.now()
-    services.thread_mark_read(thread=session_thread, user=bob, at=now)
-    event = Event.objects.filter(thread=session_thread).latest("id")
-    assert event.type == "read.updated" and event.user_id == bob.id
+def test_support_chat_refuses_a_version_of_another_responder(workspace):
+    version = factories.ResponderVersionFactory()
+    with pytest.raises(InvalidInput) as error:
+        services.support_chat_create(
+            workspace=workspace,
+            owner=factories.ExternalUserFactory(),
+            responder=factories.ResponderFactory(),
+            responder_version=version,
+        )
+    assert error.value.field == "responderVersionId"
+    assert not Thread.objects.exists()
+
+
+def test_blocking_a_customer_announces_each_of_their_chats(workspace, support_chat):
+    owner = support_chat.owner
+    second = services.support_chat_create(workspace=workspace, owner=owner, title="Again")
+    unrelated = services.support_chat_create(
+        workspace=workspace, owner=factories.ExternalUserFactory()
+    )
+
+    services.external_user_set_blocked(external_user=owner, blocked=True)
+
+    owner.refresh_from_db()
+    assert owner.is_blocked
+    for chat in (support_chat, second):
+        event = last_event(chat)
+        assert event.type == "thread.updated"
+        assert event.payload["thread"]["support"]["owner_blocked"] is True
+    assert event_types(unrelated) == ["thread.created"]
+
+
+def test_blocking_an_already_blocked_customer_announces_nothing(support_chat):
+    services.external_user_set_blocked(external_user=support_chat.owner, blocked=True)
     count = Event.objects.count()
-    services.thread_mark_read(thread=session_thread, user=bob, at=now - timezone.timedelta(hours=1))
-    assert Membership.objects.get(thread=session_thread, user=bob).last_read_at == now
+    services.external_user_set_blocked(external_user=support_chat.owner, blocked=True)
     assert Event.objects.count() == count
 
 
-def test_non_member_cannot_mark_read(session_thread, carol):
-    with pytest.raises(NotFound):
-        services.thread_mark_read(thread=session_thread, user=carol)
+def test_support_entities_refuse_unknown_kinds(workspace):
+    with pytest.raises(InvalidInput):
+        services.channel_get_or_create(workspace=workspace, name="x", type="fax")
+    with pytest.raises(InvalidInput):
+        services.responder_get_or_create(workspace=workspace, entity="robot", name="x")
+    with pytest.raises(InvalidInput):
+        services.ticket_create(workspace=workspace, status="lost")
+    with pytest.raises(InvalidInput):
+        services.external_user_get_or_create(workspace=workspace, identifier="  ")
 
 
-def test_update_and_remove_need_a_host(session_thread, alice, bob):
+def test_external_user_is_found_again_by_identifier(workspace):
+    first = services.external_user_get_or_create(
+        workspace=workspace, identifier=" +15550001 ", name="Ann"
+    )
+    again = services.external_user_get_or_create(
+        workspace=workspace, identifier="+15550001", name="Other"
+    )
+    assert again.pk == first.pk and again.name == "Ann"
+
+
+# --- update -------------------------------------------------------------------------
+
+
+def test_host_renames_the_thread_and_subscribers_hear_it(session_thread, alice):
+    services.thread_update(thread=session_thread, actor=alice, title="  Renamed ")
+
+    assert Thread.objects.get(pk=session_thread.pk).title == "Renamed"
+    event = last_event(session_thread)
+    assert event.type == "thread.updated"
+    assert event.payload["thread"]["title"] == "Renamed"
+
+
+def test_participant_cannot_rename(session_thread, bob):
     with pytest.raises(PermissionDenied):
         services.thread_update(thread=session_thread, actor=bob, title="mine")
-    services.thread_update(thread=session_thread, actor=alice, title="Renamed")
-    assert Thread.objects.get(pk=session_thread.pk).title == "Renamed"
+    assert Thread.objects.get(pk=session_thread.pk).title == "Town hall"
+
+
+def test_stranger_renaming_gets_not_found(session_thread, carol):
+    with pytest.raises(NotFound):
+        services.thread_update(thread=session_thread, actor=carol, title="mine")
+    assert Thread.objects.get(pk=session_thread.pk).title == "Town hall"
+
+
+def test_custom_thread_admin_renames_but_member_cannot(custom_thread, alice, bob):
     with pytest.raises(PermissionDenied):
-        services.thread_remove(thread=session_thread, actor=bob)
+        services.thread_update(thread=custom_thread, actor=bob, title="Mine")
+    services.thread_update(thread=custom_thread, actor=alice, title="Ours")
+    assert Thread.objects.get(pk=custom_thread.pk).title == "Ours"
+
+
+def test_rename_to_an_overlong_title_is_refused(session_thread, alice):
+    with pytest.raises(InvalidInput) as error:
+        services.thread_update(thread=session_thread, actor=alice, title="x" * 201)
+    assert error.value.field == "title"
+    assert Thread.objects.get(pk=session_thread.pk).title == "Town hall"
+
+
+def test_support_api_sets_the_last_message_time(support_chat):
+    at = timezone.now() - timezone.timedelta(days=1)
+    services.thread_update(thread=support_chat, last_message_at=at)
+    assert Thread.objects.get(pk=support_chat.pk).last_message_at == at
+    assert last_event(support_chat).payload["thread"]["last_message_at"] is not None
+
+
+def test_update_without_changes_announces_nothing(session_thread, alice):
+    count = Event.objects.count()
+    services.thread_update(thread=session_thread, actor=alice)
+    assert Event.objects.count() == count
+
+
+def test_host_cannot_rename_a_removed_thread(session_thread, alice):
     services.thread_remove(thread=session_thread, actor=alice)
-    assert types(session_thread)[-2:] == ["thread.updated", "thread.removed"]
+    with pytest.raises(NotFound):
+        services.thread_update(thread=session_thread, actor=alice, title="Ghost")
+    assert Thread.objects.get(pk=session_thread.pk).title == "Town hall"
 
 
-def test_removed_thread_is_hidden_and_restorable(session_thread, bob):
-    services.thread_remove(thread=session_thread)
+# --- remove / restore ---------------------------------------------------------------
+
+
+def test_host_removes_the_thread_and_it_disappears(session_thread, alice, bob):
+    services.thread_remove(thread=session_thread, actor=alice)
+
+    thread = Thread.objects.get(pk=session_thread.pk)
+    assert thread.is_removed and thread.removed_at is not None
+    event = last_event(session_thread)
+    assert event.type == "thread.removed" and event.payload["thread"]["is_removed"] is True
+    assert not selectors.thread_list_for_user(user=bob).exists()
+    with pytest.raises(NotFound):
+        selectors.thread_get_for_user(user=alice, thread_id=session_thread.id)
     with pytest.raises(NotFound):
         chat_services.message_send(thread=session_thread, author=bob, text="hello?")
+
+
+def test_participant_cannot_remove_the_thread(session_thread, bob):
+    with pytest.raises(PermissionDenied):
+        services.thread_remove(thread=session_thread, actor=bob)
+    assert not Thread.objects.get(pk=session_thread.pk).is_removed
+
+
+def test_stranger_removing_the_thread_gets_not_found(session_thread, carol):
+    with pytest.raises(NotFound):
+        services.thread_remove(thread=session_thread, actor=carol)
+    assert not Thread.objects.get(pk=session_thread.pk).is_removed
+
+
+def test_removing_a_removed_thread_is_not_found(session_thread, alice):
+    services.thread_remove(thread=session_thread, actor=alice)
+    with pytest.raises(NotFound):
+        services.thread_remove(thread=session_thread, actor=alice)
     with pytest.raises(NotFound):
         services.thread_remove(thread=session_thread)
+    assert event_types(session_thread).count("thread.removed") == 1
+
+
+def test_support_staff_remove_support_chats(support_chat, agent):
+    services.thread_remove(thread=support_chat, actor=agent)
+    assert Thread.objects.get(pk=support_chat.pk).is_removed
+
+
+def test_restored_thread_is_visible_and_usable_again(session_thread, alice, bob):
+    services.thread_remove(thread=session_thread, actor=alice)
     services.thread_restore(thread=session_thread)
+
+    thread = Thread.objects.get(pk=session_thread.pk)
+    assert not thread.is_removed and thread.removed_at is None
+    event = last_event(session_thread)
+    assert event.type == "thread.updated" and event.payload["thread"]["is_removed"] is False
+    assert selectors.thread_list_for_user(user=bob).filter(pk=thread.pk).exists()
     chat_services.message_send(thread=session_thread, author=bob, text="back")
 
 
-def test_event_is_published_to_the_thread_group_after_commit(
-    session_thread, bob, django_capture_on_commit_callbacks
-):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.thread_group(session_thread.id), channel)
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        message = chat_services.message_send(thread=session_thread, author=bob, text="ding")
-    assert len(callbacks) == 1  # nothing was sent before commit
-    callbacks[0]()
-    delivered = async_to_sync(layer.receive)(channel)
-
-    event = Event.objects.filter(thread=session_thread).latest("id")
-    assert delivered["type"] == "chat.event"
-    assert delivered["event"] == events.frame(event)
-    assert delivered["event"]["data"]["message"]["id"] == str(message.id)
-    assert delivered["event"]["seq"] == event.seq
+def test_restoring_a_live_thread_announces_nothing(session_thread):
+    count = Event.objects.count()
+    services.thread_restore(thread=session_thread)
+    assert Event.objects.count() == count
 
 
-def test_read_updated_goes_to_the_readers_group(
-    session_thread, bob, django_capture_on_commit_callbacks
-):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.user_group(bob.id), channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.thread_mark_read(thread=session_thread, user=bob)
-    delivered = async_to_sync(layer.receive)(channel)
-    assert delivered["event"]["type"] == "read.updated"
+def test_unknown_thread_is_not_found(session_thread, alice):
+    ghost = Thread(pk=uuid.uuid4())
+    with pytest.raises(NotFound):
+        services.thread_update(thread=ghost, actor=alice, title="x")
+    with pytest.raises(NotFound):
+        services.thread_remove(thread=ghost, actor=alice)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_record_refuses_to_run_outside_a_transaction(session_thread):
-    with pytest.raises(RuntimeError):
-        events.record(thread_id=session_thread.id, type="x", payload={})
-
-
-def test_rolled_back_thread_creation_leaves_nothing(workspace, alice):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.session_create(workspace=workspace, host=alice, title="Ghost")
-        raise RuntimeError
-    assert not Thread.objects.exists() and not Event.objects.exists()
+def test_responder_versions_and_workspace_members_are_made_once(workspace, outsider):
+    responder = services.responder_get_or_create(workspace=workspace, entity="agent", name="Ann")
+    v1 = services.responder_version_get_or_create(responder=responder, number=1)
+    assert services.responder_version_get_or_create(responder=responder, number=1).pk == v1.pk
+    member = services.workspace_member_add(workspace=workspace, user=outsider, role="agent")
+    again = services.workspace_member_add(workspace=workspace, user=outsider)
+    assert again.pk == member.pk and again.role == "agent"
+    assert selectors.is_support_staff(user=outsider, workspace_id=workspace.pk)

@@ -1,0 +1,99 @@
+"""chats.services.attachment_create: size limit, allowed types, images verified by decoding."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from chatproject.errors import InvalidInput
+from chats.models import Attachment
+from tests.services.helpers import png_bytes, upload
+
+
+def image_bytes(fmt: str, size=(5, 7)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "blue").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def test_png_is_stored_with_its_real_dimensions(bob):
+    data = png_bytes(size=(4, 3))
+    attachment = upload(bob, content=data, name="pic.png")
+
+    stored = Attachment.objects.get(pk=attachment.pk)
+    assert stored.uploaded_by == bob and stored.message is None
+    assert (stored.width, stored.height) == (4, 3)
+    assert stored.content_type == "image/png" and stored.size == len(data)
+    assert stored.name == "pic.png" and stored.is_image
+    with stored.file.open("rb") as f:
+        assert f.read() == data
+
+
+def test_stored_path_is_random_and_the_users_name_is_only_data(bob):
+    attachment = upload(bob, name="..\\..//etc/passwd.png")
+    assert attachment.name == "passwd.png"
+    assert "passwd" not in attachment.file.name and ".." not in attachment.file.name
+
+
+def test_image_type_is_what_the_bytes_are_not_what_the_client_says(bob):
+    attachment = upload(bob, content=png_bytes(), name="photo.jpg", content_type="image/jpeg")
+    assert attachment.content_type == "image/png"
+
+
+def test_content_type_parameters_and_case_are_ignored(bob):
+    attachment = upload(bob, content_type="Image/PNG; charset=binary")
+    assert attachment.content_type == "image/png"
+
+
+@pytest.mark.parametrize(("fmt", "content_type"), [("JPEG", "image/jpeg"), ("GIF", "image/gif")])
+def test_other_allowed_image_formats(bob, fmt, content_type):
+    attachment = upload(bob, content=image_bytes(fmt), name="x", content_type=content_type)
+    assert (attachment.width, attachment.height, attachment.content_type) == (5, 7, content_type)
+
+
+def test_allowed_non_image_has_no_dimensions(bob):
+    attachment = upload(bob, content=b"meeting notes", name="notes.txt", content_type="text/plain")
+    assert attachment.content_type == "text/plain"
+    assert attachment.width is None and attachment.height is None and not attachment.is_image
+
+
+def test_file_claiming_to_be_a_png_but_not_an_image_is_refused(bob):
+    with pytest.raises(InvalidInput) as error:
+        upload(bob, content=b"\x89PNG\r\n\x1a\n but not really a picture", name="x.png")
+    assert error.value.field == "file"
+    assert not Attachment.objects.exists()
+
+
+def test_truncated_png_is_refused(bob):
+    with pytest.raises(InvalidInput):
+        upload(bob, content=png_bytes(size=(64, 64))[:60], name="cut.png")
+    assert not Attachment.objects.exists()
+
+
+def test_disallowed_type_is_refused(bob):
+    with pytest.raises(InvalidInput) as error:
+        upload(bob, content=b"MZ\x90\x00", name="x.exe", content_type="application/x-msdownload")
+    assert error.value.field == "file"
+    assert not Attachment.objects.exists()
+
+
+def test_image_format_outside_the_allowed_list_is_refused(bob, settings):
+    settings.CHAT_UPLOAD_ALLOWED_TYPES = ["image/png"]
+    with pytest.raises(InvalidInput):
+        upload(bob, content=image_bytes("GIF"), name="x.png", content_type="image/png")
+    assert not Attachment.objects.exists()
+
+
+def test_oversize_file_is_refused(bob, settings):
+    settings.CHAT_UPLOAD_MAX_BYTES = 10
+    upload(bob, content=b"x" * 10, name="ok.txt", content_type="text/plain")
+    with pytest.raises(InvalidInput) as error:
+        upload(bob, content=b"x" * 11, name="big.txt", content_type="text/plain")
+    assert error.value.field == "file"
+    assert Attachment.objects.count() == 1
+
+
+def test_empty_file_is_refused(bob):
+    with pytest.raises(InvalidInput):
+        upload(bob, content=b"", name="empty.txt", content_type="text/plain")
+    assert not Attachment.objects.exists()
