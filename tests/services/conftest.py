@@ -8,18 +8,6 @@ from threads import events
 from threads import services as thread_services
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded files go to a scratch directory, never into the checkout."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every test makes several users; real password hashing would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def channel_layer(settings):
     """The embedded default layer, whatever ``REDIS_URL`` says, so delivery is observable."""
