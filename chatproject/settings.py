@@ -94,12 +94,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 changed two defaults channels-redis relies on. Reads time out
+            # after 5 s, the same 5 s channels-redis blocks in BZPOPMIN, so idle sockets
+            # would die every 5 s (django/channels_redis#422): give blocking reads room,
+            # but keep a bound. And a pool holds 100 connections and fails (not waits)
+            # past that, which a burst of sockets joining their groups exceeds.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}]
+            },
         }
     }
 else:
     # One process only: events published here reach subscribers of this process.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, with its expiry sweep throttled so fan-out stays O(N).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "chatproject.realtime.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,50 @@
+"""Token authentication for websockets, beside the session cookie.
+
+Browsers cannot set headers on a websocket, so a user token may also come as
+``?token=``; other clients send ``Authorization: Bearer``. A token, when given, decides
+alone: a bad one is not rescued by a session cookie. A *session* token (seed 000) is
+accepted too; its thread is put in the scope so the socket hears that session only.
+"""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+
+from chatproject.accounts import services as accounts
+from chatproject.accounts.models import AccessToken
+
+
+def _token_from(scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").strip().partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                return credentials.strip()
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("token")
+    return values[0] if values and values[0] else None
+
+
+@database_sync_to_async
+def _authenticate(raw: str) -> AccessToken | None:
+    kind = (
+        AccessToken.Kind.SESSION
+        if raw.startswith(accounts.SESSION_TOKEN_PREFIX)
+        else AccessToken.Kind.USER
+    )
+    return accounts.token_authenticate(raw, kind=kind)
+
+
+class TokenAuthMiddleware:
+    """Sets ``scope["user"]`` and ``scope["access_token"]`` from a bearer token, if one is sent."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        raw = _token_from(scope)
+        if raw is not None:
+            token = await _authenticate(raw)
+            scope = dict(scope, user=token.user if token else AnonymousUser(), access_token=token)
+        return await self.app(scope, receive, send)
