@@ -8,41 +8,46 @@ from chats.models import Attachment, Message
 from pins import services as pin_services
 from pins.models import Pin
 from reactions.models import Reaction
-from threads.admin import run_each
+from threads.admin import INLINE_ROW_CAP, ReadOnlyInline, changelist_link, run_each
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    extra = 0
     fields = ["name", "content_type", "size", "width", "height", "file"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ReactionInline(admin.TabularInline):
+class ReactionInline(ReadOnlyInline):
     model = Reaction
-    extra = 0
     fields = ["name", "user", "created_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    ordering = ["name", "created_at"]
+    related = ["user"]
+    verbose_name_plural = f"reactions (first {INLINE_ROW_CAP})"
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["short_text", "author", "role", "thread", "created_at", "is_removed", "pinned"]
+    list_display = [
+        "short_text",
+        "author_name",
+        "role",
+        "thread",
+        "created_at",
+        "is_removed",
+        "pinned",
+    ]
     list_filter = ["is_removed", "role", "thread__kind", "created_at"]
     list_select_related = ["author", "author_external", "thread", "pin"]
-    search_fields = ["text", "id", "author__username", "author__display_name"]
+    search_fields = [
+        "text",
+        "=id",
+        "author__username",
+        "author__display_name",
+        "author_external__name",
+        "author_external__identifier",
+    ]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["thread", "author"]
     # Moderators remove and restore; they do not rewrite what people said.
-    readonly_fields = [
+    fields = [
         "id",
         "thread",
         "author",
@@ -56,7 +61,9 @@ class MessageAdmin(admin.ModelAdmin):
         "removed_at",
         "removed_by",
         "client_id",
+        "reaction_list",
     ]
+    readonly_fields = fields
     inlines = [AttachmentInline, ReactionInline]
     actions = ["remove_messages", "restore_messages", "pin_messages", "unpin_messages"]
     show_full_result_count = False
@@ -68,9 +75,27 @@ class MessageAdmin(admin.ModelAdmin):
         # Removal is soft and goes through the service (and raises its event).
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Nothing on the form is editable; the page is for reading and the actions.
+        return False
+
     @admin.display(description="text")
     def short_text(self, obj):
         return obj.text[:80] or "(attachment)"
+
+    @admin.display(description="author", ordering="author__username")
+    def author_name(self, obj):
+        # Support chats are written by customers (external users) as well as by users.
+        return obj.author or obj.author_external or "-"
+
+    @admin.display(description="reactions")
+    def reaction_list(self, obj):
+        return changelist_link(
+            "reactions_reaction",
+            count=obj.reactions.count(),
+            noun="reactions",
+            message__id__exact=obj.pk,
+        )
 
     @admin.display(boolean=True)
     def pinned(self, obj):
@@ -123,12 +148,14 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only: files arrive through ``attachment_create`` and leave with their message."""
+
     list_display = ["name", "content_type", "size", "uploaded_by", "message", "created_at"]
     list_filter = ["content_type", "created_at"]
     list_select_related = ["uploaded_by", "message"]
-    search_fields = ["name", "uploaded_by__username"]
-    autocomplete_fields = ["uploaded_by", "message"]
-    readonly_fields = [
+    search_fields = ["name", "=id", "uploaded_by__username"]
+    date_hierarchy = "created_at"
+    fields = [
         "id",
         "message",
         "uploaded_by",
@@ -140,6 +167,13 @@ class AttachmentAdmin(admin.ModelAdmin):
         "height",
         "created_at",
     ]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,3 +1,6 @@
+"""Admin for pins: unpinning goes through the service, which announces ``pin.removed``.
+Pinning is an action on the message changelist."""
+
 from django.contrib import admin
 
 from pins import services
@@ -10,17 +13,16 @@ class PinAdmin(admin.ModelAdmin):
     list_display = ["message", "thread", "pinned_by", "created_at"]
     list_select_related = ["message", "thread", "pinned_by"]
     list_filter = ["thread__kind", "created_at"]
-    search_fields = ["message__text", "thread__title"]
-    autocomplete_fields = ["message", "thread", "pinned_by"]
-    readonly_fields = ["id", "message", "thread", "pinned_by", "created_at"]
+    search_fields = ["message__text", "thread__title", "=thread__id"]
+    date_hierarchy = "created_at"
+    fields = ["id", "message", "thread", "pinned_by", "created_at"]
+    readonly_fields = fields
     actions = ["unpin"]
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # unpinning goes through the service
-        return actions
-
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -1,30 +1,52 @@
+"""Admin for reactions: moderators see who reacted and remove reactions through the
+service, which announces ``reaction.removed``."""
+
 from django.contrib import admin
 
 from reactions import services
-from reactions.models import Reaction
+from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
 from threads.admin import run_each
+
+
+class ReactionNameFilter(admin.SimpleListFilter):
+    """The canonical likes and dislikes, or anything else; listing every distinct shortcode
+    would scan the whole table on each page load."""
+
+    title = "reaction"
+    parameter_name = "reaction"
+
+    def lookups(self, request, model_admin):
+        return [("up", THUMBS_UP), ("down", THUMBS_DOWN), ("other", "other")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "up":
+            return queryset.filter(name=THUMBS_UP)
+        if self.value() == "down":
+            return queryset.filter(name=THUMBS_DOWN)
+        if self.value() == "other":
+            return queryset.exclude(name__in=[THUMBS_UP, THUMBS_DOWN])
+        return queryset
 
 
 @admin.register(Reaction)
 class ReactionAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "message", "created_at"]
-    list_filter = ["name", "created_at"]
+    list_filter = [ReactionNameFilter, "message__thread__kind", "created_at"]
     list_select_related = ["user", "message"]
-    search_fields = ["name", "user__username", "message__id"]
-    autocomplete_fields = ["user", "message"]
-    readonly_fields = ["id", "message", "user", "name", "created_at"]
+    search_fields = ["name", "user__username", "user__display_name", "=message__id"]
+    date_hierarchy = "created_at"
+    fields = ["id", "message", "user", "name", "created_at"]
+    readonly_fields = fields
     actions = ["remove_reactions"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        # Deleting must go through the service, which raises reaction.removed.
-        actions.pop("delete_selected", None)
-        return actions
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
+        # Removal goes through the service, which raises reaction.removed.
         return False
 
     @admin.action(description="Remove selected reactions")

@@ -1,8 +1,12 @@
 """The moderators' admin: pages load with bounded queries, and moderation goes through the
 services (so it raises the same events as the APIs)."""
 
+import uuid
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,8 +19,9 @@ from pins import services as pin_services
 from pins.models import Pin
 from reactions import services as reaction_services
 from tests import factories
+from threads import admin as threads_admin
 from threads import services as thread_services
-from threads.models import Event, ExternalUser
+from threads.models import Event, ExternalUser, Membership, Thread
 
 CHANGELISTS = [
     "accounts_user",
@@ -29,7 +34,21 @@ CHANGELISTS = [
     "chats_message",
     "reactions_reaction",
     "pins_pin",
+    "chats_attachment",
+    "threads_workspace",
+    "threads_workspacemember",
+    "threads_channel",
+    "threads_responder",
+    "threads_responderversion",
+    "threads_ticket",
 ]
+
+
+@pytest.fixture(autouse=True)
+def fast_setup(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    # Dozens of users per test: a deliberately slow password hash would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -49,15 +68,27 @@ def populate(workspace, rows: int) -> None:
     guest = factories.UserFactory()
     session = thread_services.session_create(workspace=workspace, host=host, title="Webinar")
     thread_services.membership_add(thread=session, user=guest)
-    customer = factories.ExternalUserFactory()
-    thread_services.support_chat_create(workspace=workspace, owner=customer, title="Help")
     for i in range(rows):
-        message = chat_services.message_send(thread=session, author=guest, text=f"hello {i}")
+        upload = SimpleUploadedFile(f"notes{i}.txt", b"minutes", content_type="text/plain")
+        attachment = chat_services.attachment_create(uploaded_by=guest, file=upload)
+        message = chat_services.message_send(
+            thread=session, author=guest, text=f"hello {i}", attachments=[attachment]
+        )
         reaction_services.reaction_add(message=message, user=host, name=":thumbsup:")
         pin_services.pin_add(message=message, actor=host)
         accounts.token_issue(user=guest)
         accounts.api_key_create(workspace=workspace, name=f"key {i}")
-        factories.ExternalUserFactory()
+        version = factories.ResponderVersionFactory()
+        thread_services.support_chat_create(
+            workspace=workspace,
+            owner=factories.ExternalUserFactory(),
+            channel=factories.ChannelFactory(),
+            responder=version.responder,
+            responder_version=version,
+            ticket=factories.TicketFactory(),
+            title=f"Help {i}",
+        )
+        factories.UserFactory(workspace=factories.WorkspaceFactory())
 
 
 def changelist_queries(client, name: str) -> int:
@@ -74,6 +105,14 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, workspace,
     populate(workspace, 20)
     many = changelist_queries(admin_client, name)
     assert many == few, f"{name}: {few} queries for few rows, {many} for many"
+
+
+@pytest.mark.parametrize("name", CHANGELISTS)
+def test_changelist_search_accepts_words_and_ids(admin_client, workspace, name):
+    populate(workspace, 1)
+    for q in ["hello", str(uuid.uuid4())]:
+        response = admin_client.get(reverse(f"admin:{name}_changelist"), {"q": q})
+        assert response.status_code == 200, (name, q)
 
 
 def test_change_pages_load(admin_client, session_thread, alice, bob):
@@ -209,3 +248,160 @@ def test_messages_cannot_be_hard_deleted_or_rewritten(admin_client, session_thre
     assert Message.objects.get(pk=message.pk).text == "original"
     response = admin_client.get(reverse("admin:chats_message_delete", args=[message.pk]))
     assert response.status_code == 403
+
+
+def change_page_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_thread_page_query_count_does_not_grow_with_members(admin_client, session_thread):
+    url = reverse("admin:threads_thread_change", args=[session_thread.pk])
+    few = change_page_queries(admin_client, url)
+    for _ in range(15):
+        thread_services.membership_add(thread=session_thread, user=factories.UserFactory())
+    assert change_page_queries(admin_client, url) == few
+
+
+def test_message_page_query_count_does_not_grow_with_reactions(admin_client, session_thread, alice):
+    message = chat_services.message_send(thread=session_thread, author=alice, text="vote")
+    url = reverse("admin:chats_message_change", args=[message.pk])
+    few = change_page_queries(admin_client, url)
+    for _ in range(15):
+        user = factories.UserFactory()
+        thread_services.membership_add(thread=session_thread, user=user)
+        reaction_services.reaction_add(message=message, user=user, name=":thumbsup:")
+    assert change_page_queries(admin_client, url) == few
+
+
+def test_big_thread_page_shows_first_members_and_links_to_all(
+    admin_client, session_thread, monkeypatch
+):
+    monkeypatch.setattr(threads_admin, "INLINE_ROW_CAP", 3)
+    for _ in range(4):
+        thread_services.membership_add(thread=session_thread, user=factories.UserFactory())
+    url = reverse("admin:threads_thread_change", args=[session_thread.pk])
+    body = admin_client.get(url).content.decode()
+    assert 'name="memberships-TOTAL_FORMS" value="3"' in body
+    members_url = reverse("admin:threads_membership_changelist")
+    assert f'6 members — <a href="{members_url}?thread__id__exact={session_thread.pk}' in body
+    listed = admin_client.get(members_url, {"thread__id__exact": session_thread.pk})
+    assert listed.status_code == 200
+    assert "6 memberships" in listed.content.decode()
+    # Saving the page (its form carries only the first rows) leaves the others alone.
+    management = {f"memberships-{k}": v for k, v in [("TOTAL_FORMS", "3"), ("INITIAL_FORMS", "3")]}
+    response = admin_client.post(url, {"title": "Renamed", **management})
+    assert response.status_code == 302
+    assert Membership.objects.filter(thread=session_thread).count() == 6
+
+
+def test_renaming_a_thread_goes_through_the_service_and_keeps_its_workspace(
+    admin_client, session_thread
+):
+    other = factories.WorkspaceFactory()
+    response = admin_client.post(
+        reverse("admin:threads_thread_change", args=[session_thread.pk]),
+        {
+            "title": "All hands",
+            "workspace": str(other.pk),
+            "kind": Thread.Kind.DIRECT,
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-INITIAL_FORMS": "2",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    thread = Thread.objects.get(pk=session_thread.pk)
+    assert thread.title == "All hands"
+    assert thread.workspace_id != other.pk
+    assert thread.kind == Thread.Kind.SESSION
+    updated = Event.objects.filter(thread=thread, type="thread.updated").latest("id")
+    assert updated.payload["thread"]["title"] == "All hands"
+    assert Membership.objects.filter(thread=thread).count() == 2
+
+
+def test_removing_a_member_goes_through_the_service(admin_client, session_thread, bob):
+    membership = Membership.objects.get(thread=session_thread, user=bob)
+    run_action(admin_client, "threads_membership", "remove_members", [membership.pk])
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    removed = Event.objects.get(thread=session_thread, type="member.removed")
+    assert removed.payload["user"]["id"] == str(bob.pk)
+
+
+def test_personal_thread_members_cannot_be_removed(admin_client, workspace, alice, bob):
+    thread, _ = thread_services.direct_thread_get_or_create(
+        workspace=workspace, user=alice, other=bob
+    )
+    membership = Membership.objects.get(thread=thread, user=bob)
+    notes = run_action(admin_client, "threads_membership", "remove_members", [membership.pk])
+    assert any("cannot change" in note for note in notes)
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_event_log_is_read_only(admin_client, session_thread):
+    event = Event.objects.filter(thread=session_thread).first()
+    assert admin_client.get(reverse("admin:threads_event_add")).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:threads_event_delete", args=[event.pk])).status_code == 403
+    )
+    change = reverse("admin:threads_event_change", args=[event.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200
+    assert "&quot;title&quot;: &quot;Town hall&quot;" in page.content.decode()  # the payload
+    assert admin_client.post(change, {"type": "forged"}).status_code == 403
+    assert Event.objects.get(pk=event.pk).type == event.type
+
+
+def test_access_tokens_cannot_be_typed_in(admin_client):
+    assert admin_client.get(reverse("admin:accounts_accesstoken_add")).status_code == 403
+
+
+def test_api_key_hash_is_never_shown(admin_client, workspace):
+    key, _ = accounts.api_key_create(workspace=workspace, name="CRM")
+    for url in [
+        reverse("admin:accounts_apikey_changelist"),
+        reverse("admin:accounts_apikey_change", args=[key.pk]),
+    ]:
+        assert key.key_hash not in admin_client.get(url).content.decode()
+
+
+def test_revoking_twice_revokes_once(admin_client, bob):
+    token, _ = accounts.token_issue(user=bob)
+    run_action(admin_client, "accounts_accesstoken", "revoke", [token.pk])
+    first = AccessToken.objects.get(pk=token.pk).revoked_at
+    notes = run_action(admin_client, "accounts_accesstoken", "revoke", [token.pk])
+    assert "Revoked 0 token(s)." in notes
+    assert AccessToken.objects.get(pk=token.pk).revoked_at == first
+
+
+def test_reaction_removed_in_admin_raises_its_event(admin_client, session_thread, alice, bob):
+    message = chat_services.message_send(thread=session_thread, author=alice, text="poll")
+    reaction = reaction_services.reaction_add(message=message, user=bob, name=":thumbsdown:")
+    run_action(admin_client, "reactions_reaction", "remove_reactions", [reaction.pk])
+    assert not message.reactions.exists()
+    assert Event.objects.filter(thread=session_thread, type="reaction.removed").exists()
+
+
+def test_user_created_in_admin_gets_a_display_name(admin_client):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "dana",
+            "display_name": "Dana Scully",
+            "email": "dana@example.com",
+            "usable_password": "true",
+            "password1": "trust-no-one-1013",
+            "password2": "trust-no-one-1013",
+            "workspace_memberships-TOTAL_FORMS": "0",
+            "workspace_memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="dana")
+    assert user.name == "Dana Scully"
+    assert user.check_password("trust-no-one-1013")
+    found = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": str(user.pk)})
+    assert "dana@example.com" in found.content.decode()

@@ -1,6 +1,16 @@
-"""Admin for workspaces, threads and the support desk. Moderation goes through services."""
+"""Admin for workspaces, threads and the support desk. Moderation goes through services.
+
+Anything a subscriber may see (threads, memberships, messages, pins, reactions, a customer's
+block) changes only through the services, so the admin raises the same events as the APIs.
+Plain configuration (workspaces, channels, responders, tickets) is edited as ordinary rows.
+"""
+
+import json
 
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from chatproject.errors import DomainError
 from threads import services
@@ -32,6 +42,63 @@ def run_each(modeladmin, request, queryset, action, done: str) -> None:
         modeladmin.message_user(request, f"{done}: {succeeded}.")
 
 
+# A webinar has thousands of members and a popular message thousands of reactions: an
+# inline shows the first rows and links to the paged changelist for the rest.
+INLINE_ROW_CAP = 50
+
+
+class CappedInlineFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        if not hasattr(self, "_capped_queryset"):
+            self._capped_queryset = super().get_queryset()[:INLINE_ROW_CAP]
+        return self._capped_queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown for context; changing them is a service's job, not the parent form's."""
+
+    formset = CappedInlineFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    related = ()  # select_related for the read-only foreign keys shown per row
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WorkspaceFixedAdmin(admin.ModelAdmin):
+    """Support chats point at channels, customers, responders and tickets of their own
+    workspace (``support_chat_create`` checks it); moving one to another workspace later
+    would break that, so the workspace is chosen once."""
+
+    autocomplete_fields = ["workspace"]
+    list_select_related = ["workspace"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "workspace"] if obj is not None else fields
+
+
+def changelist_link(model_label: str, *, count: int, noun: str, **filters) -> str:
+    """``"<count> <noun> — list them"`` linking to a filtered changelist."""
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    url = f"{reverse(f'admin:{model_label}_changelist')}?{query}"
+    return format_html('{} {} — <a href="{}">list them</a>', count, noun, url)
+
+
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
@@ -48,12 +115,12 @@ class WorkspaceMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "workspace"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
     fields = ["user", "role", "joined_at", "last_read_at"]
-    readonly_fields = ["joined_at", "last_read_at"]
+    ordering = ["role", "joined_at"]  # admin, host, member: moderators first
+    related = ["user"]
+    verbose_name_plural = f"memberships (first {INLINE_ROW_CAP})"
 
 
 @admin.register(Thread)
@@ -62,37 +129,43 @@ class ThreadAdmin(admin.ModelAdmin):
         "__str__",
         "kind",
         "workspace",
+        "owner",
         "last_message_at",
         "is_removed",
         "created_at",
     ]
     list_filter = ["kind", "is_removed", "workspace", "channel__type"]
-    list_select_related = ["workspace"]
+    list_select_related = ["workspace", "owner"]
     search_fields = ["id", "title", "project_ref", "owner__name", "owner__identifier"]
     date_hierarchy = "created_at"
-    autocomplete_fields = [
-        "workspace",
-        "created_by",
-        "channel",
-        "owner",
-        "responder",
-        "current_responder",
-        "responder_version",
-        "ticket",
-    ]
+    # Only the title is edited here, through ``thread_update``; the rest is fixed at creation
+    # by the service of each kind (moving a thread between workspaces would break scoping).
     readonly_fields = [
         "id",
+        "workspace",
         "kind",
+        "project_ref",
         "direct_key",
+        "created_by",
         "created_at",
         "updated_at",
         "last_message_at",
         "is_removed",
         "removed_at",
         "event_seq",
+        "channel",
+        "owner",
+        "responder",
+        "current_responder",
+        "responder_version",
+        "ticket",
+        "member_list",
+        "message_list",
+        "event_list",
     ]
     fieldsets = [
         (None, {"fields": ["id", "workspace", "kind", "title", "project_ref", "created_by"]}),
+        ("Contents", {"fields": ["member_list", "message_list", "event_list"]}),
         ("Activity", {"fields": ["created_at", "updated_at", "last_message_at", "event_seq"]}),
         ("Removal", {"fields": ["is_removed", "removed_at"]}),
         (
@@ -121,6 +194,34 @@ class ThreadAdmin(admin.ModelAdmin):
         # Removal is soft and goes through the service (and raises its event).
         return False
 
+    def save_model(self, request, obj, form, change):
+        if "title" in form.changed_data:
+            services.thread_update(thread=obj, title=form.cleaned_data["title"])
+
+    @admin.display(description="members")
+    def member_list(self, obj):
+        return changelist_link(
+            "threads_membership",
+            count=obj.memberships.count(),
+            noun="members",
+            thread__id__exact=obj.pk,
+        )
+
+    @admin.display(description="messages")
+    def message_list(self, obj):
+        return changelist_link(
+            "chats_message",
+            count=obj.messages.count(),
+            noun="messages (removed ones included)",
+            thread__id__exact=obj.pk,
+        )
+
+    @admin.display(description="events")
+    def event_list(self, obj):
+        return changelist_link(
+            "threads_event", count=obj.event_seq, noun="events", thread__id__exact=obj.pk
+        )
+
     @admin.action(description="Remove selected chats (soft)")
     def remove_chats(self, request, queryset):
         run_each(
@@ -136,31 +237,49 @@ class ThreadAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read-only rows; members leave through ``membership_remove`` so everyone hears of it."""
+
     list_display = ["user", "thread", "role", "joined_at", "last_read_at"]
     list_filter = ["role", "thread__kind"]
     list_select_related = ["user", "thread"]
-    search_fields = ["user__username", "user__display_name", "thread__title"]
-    autocomplete_fields = ["user", "thread"]
-    readonly_fields = ["joined_at", "last_read_at"]
+    search_fields = ["user__username", "user__display_name", "thread__id", "thread__title"]
+    readonly_fields = ["thread", "user", "role", "joined_at", "last_read_at"]
+    actions = ["remove_members"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Remove selected members from their threads")
+    def remove_members(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.select_related("thread", "user"),
+            lambda m: services.membership_remove(thread=m.thread, user=m.user),
+            "Removed members",
+        )
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(WorkspaceFixedAdmin):
     list_display = ["name", "type", "workspace", "created_at"]
     list_filter = ["type", "workspace"]
-    list_select_related = ["workspace"]
-    search_fields = ["name"]
-    autocomplete_fields = ["workspace"]
+    search_fields = ["id", "name"]
 
 
 @admin.register(ExternalUser)
-class ExternalUserAdmin(admin.ModelAdmin):
+class ExternalUserAdmin(WorkspaceFixedAdmin):
     list_display = ["__str__", "identifier", "email", "workspace", "is_blocked", "created_at"]
     list_filter = ["is_blocked", "workspace"]
-    list_select_related = ["workspace"]
-    search_fields = ["name", "identifier", "email"]
-    autocomplete_fields = ["workspace"]
-    readonly_fields = ["is_blocked"]
+    search_fields = ["id", "name", "identifier", "email"]
+    # Blocking is an action (through the service), not a checkbox.
+    readonly_fields = ["is_blocked", "created_at"]
     actions = ["block", "unblock"]
 
     @admin.action(description="Block selected customers")
@@ -190,12 +309,10 @@ class ResponderVersionInline(admin.TabularInline):
 
 
 @admin.register(Responder)
-class ResponderAdmin(admin.ModelAdmin):
+class ResponderAdmin(WorkspaceFixedAdmin):
     list_display = ["name", "entity", "workspace", "created_at"]
     list_filter = ["entity", "workspace"]
-    list_select_related = ["workspace"]
-    search_fields = ["name"]
-    autocomplete_fields = ["workspace"]
+    search_fields = ["id", "name"]
     inlines = [ResponderVersionInline]
 
 
@@ -203,17 +320,38 @@ class ResponderAdmin(admin.ModelAdmin):
 class ResponderVersionAdmin(admin.ModelAdmin):
     list_display = ["responder", "number", "created_at"]
     list_select_related = ["responder"]
-    search_fields = ["responder__name"]
+    search_fields = ["id", "responder__name"]
     autocomplete_fields = ["responder"]
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(WorkspaceFixedAdmin):
     list_display = ["__str__", "status", "workspace", "created_at"]
     list_filter = ["status", "workspace"]
-    list_select_related = ["workspace"]
     search_fields = ["id", "subject"]
-    autocomplete_fields = ["workspace"]
+
+
+class EventSubjectFilter(admin.SimpleListFilter):
+    """By what changed (``message.*``, ``pin.*``...): a fixed list, because offering every
+    distinct ``type`` would scan the whole log on each page load."""
+
+    title = "subject"
+    parameter_name = "subject"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("message", "messages"),
+            ("reaction", "reactions"),
+            ("pin", "pins"),
+            ("thread", "threads"),
+            ("member", "members"),
+            ("read", "read marks"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(type__startswith=f"{self.value()}.")
+        return queryset
 
 
 @admin.register(Event)
@@ -221,12 +359,17 @@ class EventAdmin(admin.ModelAdmin):
     """The log is append-only: moderators read it, nobody edits it."""
 
     list_display = ["id", "type", "thread", "seq", "user", "created_at"]
-    list_filter = ["type", "thread__kind"]
+    list_filter = [EventSubjectFilter, "thread__kind", "created_at"]
     list_select_related = ["thread", "user"]
-    search_fields = ["type", "thread__id", "thread__title"]
+    search_fields = ["type", "=thread__id", "thread__title"]
     date_hierarchy = "created_at"
-    readonly_fields = ["id", "thread", "seq", "type", "payload", "user", "created_at"]
+    fields = ["id", "thread", "seq", "type", "user", "created_at", "payload_json"]
+    readonly_fields = fields
     show_full_result_count = False
+
+    @admin.display(description="payload")
+    def payload_json(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
 
     def has_add_permission(self, request):
         return False

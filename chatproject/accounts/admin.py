@@ -19,11 +19,29 @@ class WorkspaceMemberInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "email", "is_staff", "is_active", "date_joined"]
-    search_fields = ["username", "display_name", "email", "first_name", "last_name"]
+    search_fields = ["username", "display_name", "email", "first_name", "last_name", "=id"]
+    # The UUID is what every API shows, so moderators can paste it into the search box.
+    readonly_fields = ["id", "last_login", "date_joined"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets[:1],
+        (None, {"fields": ["id", "username", "password"]}),
         ("Profile", {"fields": ["display_name", "first_name", "last_name", "email"]}),
         *DjangoUserAdmin.fieldsets[2:],
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "display_name",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]
     inlines = [WorkspaceMemberInline]
 
@@ -69,9 +87,10 @@ class AccessTokenAdmin(RevocableAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        for token in queryset:
+        live = list(queryset.filter(revoked_at__isnull=True))
+        for token in live:
             services.token_revoke(token=token)
-        self.message_user(request, f"Revoked {queryset.count()} token(s).")
+        self.message_user(request, f"Revoked {len(live)} token(s).")
 
 
 @admin.register(ApiKey)
@@ -84,10 +103,13 @@ class ApiKeyAdmin(RevocableAdmin):
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
 
     def save_model(self, request, obj, form, change):
+        # Only reachable on add (keys are never changed): the service makes the secret and
+        # stores its digest; the admin then logs and redirects using the created row.
         key, raw = services.api_key_create(
             workspace=obj.workspace, name=obj.name, created_by=request.user
         )
-        obj.pk, obj.prefix = key.pk, key.prefix
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
         obj._state.adding = False
         messages.warning(
             request, f"New API key (shown once, copy it now): {raw}", extra_tags="api-key"
@@ -95,6 +117,7 @@ class ApiKeyAdmin(RevocableAdmin):
 
     @admin.action(description="Revoke selected API keys")
     def revoke(self, request, queryset):
-        for key in queryset:
+        live = list(queryset.filter(revoked_at__isnull=True))
+        for key in live:
             services.api_key_revoke(key=key)
-        self.message_user(request, f"Revoked {queryset.count()} API key(s).")
+        self.message_user(request, f"Revoked {len(live)} API key(s).")
