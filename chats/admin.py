@@ -8,7 +8,7 @@ from chats.models import Attachment, Message
 from pins import services as pin_services
 from pins.models import Pin
 from reactions.models import Reaction
-from threads.admin import INLINE_ROW_CAP, ReadOnlyInline, changelist_link, run_each
+from threads.admin import INLINE_ROW_CAP, ReadOnlyInline, ViewOnlyAdmin, changelist_link, run_each
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -25,7 +25,7 @@ class ReactionInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ViewOnlyAdmin):
     list_display = [
         "short_text",
         "author_name",
@@ -67,17 +67,6 @@ class MessageAdmin(admin.ModelAdmin):
     inlines = [AttachmentInline, ReactionInline]
     actions = ["remove_messages", "restore_messages", "pin_messages", "unpin_messages"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Removal is soft and goes through the service (and raises its event).
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing on the form is editable; the page is for reading and the actions.
-        return False
 
     @admin.display(description="text")
     def short_text(self, obj):
@@ -147,7 +136,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ViewOnlyAdmin):
     """Read-only: files arrive through ``attachment_create`` and leave with their message."""
 
     list_display = ["name", "content_type", "size", "uploaded_by", "message", "created_at"]
@@ -168,12 +157,3 @@ class AttachmentAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

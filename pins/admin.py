@@ -5,11 +5,11 @@ from django.contrib import admin
 
 from pins import services
 from pins.models import Pin
-from threads.admin import run_each
+from threads.admin import ViewOnlyAdmin, run_each
 
 
 @admin.register(Pin)
-class PinAdmin(admin.ModelAdmin):
+class PinAdmin(ViewOnlyAdmin):
     list_display = ["message", "thread", "pinned_by", "created_at"]
     list_select_related = ["message", "thread", "pinned_by"]
     list_filter = ["thread__kind", "created_at"]
@@ -18,15 +18,6 @@ class PinAdmin(admin.ModelAdmin):
     fields = ["id", "message", "thread", "pinned_by", "created_at"]
     readonly_fields = fields
     actions = ["unpin"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Unpin selected messages")
     def unpin(self, request, queryset):

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from reactions import services
 from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
-from threads.admin import run_each
+from threads.admin import ViewOnlyAdmin, run_each
 
 
 class ReactionNameFilter(admin.SimpleListFilter):
@@ -29,7 +29,7 @@ class ReactionNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reaction)
-class ReactionAdmin(admin.ModelAdmin):
+class ReactionAdmin(ViewOnlyAdmin):
     list_display = ["name", "user", "message", "created_at"]
     list_filter = [ReactionNameFilter, "message__thread__kind", "created_at"]
     list_select_related = ["user", "message"]
@@ -38,16 +38,6 @@ class ReactionAdmin(admin.ModelAdmin):
     fields = ["id", "message", "user", "name", "created_at"]
     readonly_fields = fields
     actions = ["remove_reactions"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Removal goes through the service, which raises reaction.removed.
-        return False
 
     @admin.action(description="Remove selected reactions")
     def remove_reactions(self, request, queryset):

@@ -28,6 +28,19 @@ from threads.models import (
 )
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows moderators read and act on through actions (services); no form writes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def run_each(modeladmin, request, queryset, action, done: str) -> None:
     """Apply a service to each selected row; a rule it breaks becomes a message, not a 500."""
     succeeded = 0
@@ -236,7 +249,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ViewOnlyAdmin):
     """Read-only rows; members leave through ``membership_remove`` so everyone hears of it."""
 
     list_display = ["user", "thread", "role", "joined_at", "last_read_at"]
@@ -245,15 +258,6 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__display_name", "thread__id", "thread__title"]
     readonly_fields = ["thread", "user", "role", "joined_at", "last_read_at"]
     actions = ["remove_members"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Remove selected members from their threads")
     def remove_members(self, request, queryset):
@@ -355,7 +359,7 @@ class EventSubjectFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ViewOnlyAdmin):
     """The log is append-only: moderators read it, nobody edits it."""
 
     list_display = ["id", "type", "thread", "seq", "user", "created_at"]
@@ -370,12 +374,3 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description="payload")
     def payload_json(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
