@@ -4,6 +4,8 @@ Visibility is decided here and nowhere else: a thread is visible to its members,
 support chat also to its workspace's agents and admins.
 """
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from chatproject.errors import NotFound
@@ -31,7 +33,7 @@ def thread_get_for_user(*, user, thread_id) -> Thread:
     """The thread if the user may see it; ``NotFound`` whether it is missing or hidden."""
     try:
         return thread_list_for_user(user=user).get(pk=thread_id)
-    except (Thread.DoesNotExist, ValueError, TypeError):
+    except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound("Thread not found.") from None
 
 
@@ -97,3 +99,37 @@ def session_joinable_by(*, user, thread_id) -> Thread:
     if thread is None:
         raise NotFound("Session not found.")
     return thread
+
+
+def people_for_user(*, user) -> QuerySet:
+    """Active users who share a workspace with ``user`` (``user`` included), by username.
+
+    The people a user may address: anyone else answers as unknown, whether or not they exist.
+    """
+    shared = WorkspaceMember.objects.filter(
+        user=OuterRef("pk"),
+        workspace__in=WorkspaceMember.objects.filter(user=user).values("workspace"),
+    )
+    return (
+        get_user_model().objects.filter(Exists(shared), is_active=True).order_by("username", "id")
+    )
+
+
+def shared_workspace(*, user, other):
+    """The first workspace (in ``user``'s joining order) both users belong to, else ``None``."""
+    member = (
+        WorkspaceMember.objects.filter(user=user, workspace__members__user=other)
+        .select_related("workspace")
+        .order_by("joined_at", "pk")
+        .first()
+    )
+    return member.workspace if member else None
+
+
+def is_workspace_admin(*, user, workspace_id) -> bool:
+    """Django staff, or an admin of the workspace: who may manage project (group) threads."""
+    if getattr(user, "is_staff", False):
+        return True
+    return WorkspaceMember.objects.filter(
+        workspace_id=workspace_id, user=user, role=WorkspaceMember.Role.ADMIN
+    ).exists()

@@ -1,0 +1,420 @@
+"""The Team API (seed 002): personal, group and custom threads of a team, with unread
+counts, replies, files and likes; plus the endpoints the seed relies on but does not
+document (people, thread creation and membership, likes, files).
+
+Views parse and check the request's shape, call one service or selector, and translate
+the answer. Who may do what, limits and conflicts live in the services.
+"""
+
+import uuid
+
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers as drf_serializers
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatproject.api.common import schema  # noqa: F401  (registers the UserBearer scheme)
+from chatproject.api.common.auth import UserTokenAuthentication
+from chatproject.api.team import errors
+from chatproject.api.team import serializers as s
+from chatproject.errors import InvalidInput, NotFound, PermissionDenied
+from chats import selectors as chat_selectors
+from chats import services as chat_services
+from chats.models import Message
+from reactions import services as reaction_services
+from reactions.models import THUMBS_DOWN, THUMBS_UP
+from threads import selectors as thread_selectors
+from threads import services as thread_services
+from threads.models import Thread
+
+TAGS = ["Team"]
+
+
+def error_responses(*statuses: int) -> dict:
+    return {
+        status: OpenApiResponse(s.Error, description=errors.CODES[status]) for status in statuses
+    }
+
+
+def _uuid(value) -> uuid.UUID:
+    """A path id; a malformed one names nothing, so it is a 404 like any unknown id."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("Not found.") from None
+
+
+class TeamAPIView(APIView):
+    """Base of the surface: user-token auth, JSON bodies, the surface's error format."""
+
+    authentication_classes = [UserTokenAuthentication]
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self):
+        return errors.exception_handler
+
+    def body(self, serializer_class) -> dict:
+        if not isinstance(self.request.data, dict):
+            raise drf_serializers.ValidationError({"body": ["A JSON object is required."]})
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def query(self, serializer_class) -> dict:
+        # An empty parameter (``?after=``) means the same as an absent one.
+        params = {k: v for k, v in self.request.query_params.items() if v.strip()}
+        serializer = serializer_class(data=params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def thread(self, thread_id) -> Thread:
+        """A thread of this surface the caller may see; 404 for anything else."""
+        thread = thread_selectors.thread_get_for_user(user=self.request.user, thread_id=thread_id)
+        if thread.kind not in s.TEAM_KINDS:
+            raise NotFound("Thread not found.")
+        return thread
+
+    def message(self, message_id) -> Message:
+        message = chat_selectors.message_get_for_user(user=self.request.user, message_id=message_id)
+        if message.thread.kind not in s.TEAM_KINDS:
+            raise NotFound("Message not found.")
+        return message
+
+    def person(self, user_id, *, field: str):
+        """Someone the caller may address; an unknown id is bad input in ``field``."""
+        person = thread_selectors.people_for_user(user=self.request.user).filter(pk=user_id).first()
+        if person is None:
+            raise InvalidInput("Unknown user.", field=field)
+        return person
+
+    def people(self, user_ids, *, field: str) -> list:
+        wanted = set(user_ids)
+        found = list(thread_selectors.people_for_user(user=self.request.user).filter(pk__in=wanted))
+        if len(found) != len(wanted):
+            raise InvalidInput("Unknown user.", field=field)
+        return found
+
+    def chat_thread(self, thread_id) -> dict:
+        """One thread in the seed's ``ChatThread`` shape, as the caller sees it now."""
+        thread = (
+            chat_selectors.threads_with_activity(user=self.request.user, kinds=s.TEAM_KINDS)
+            .filter(pk=thread_id)
+            .first()
+        )
+        if thread is None:
+            raise NotFound("Thread not found.")
+        chat_selectors.attach_last_messages([thread])
+        return s.ChatThread(thread, context={"request": self.request}).data
+
+    def chat_message(self, message_id) -> dict:
+        message = chat_selectors.with_files_and_thumbs(Message.objects.filter(pk=message_id)).get()
+        return s.ChatMessage(message, context={"request": self.request}).data
+
+
+# --- documented (seed 002) -------------------------------------------------------------
+
+
+class ThreadsView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Get chat threads",
+        description="The caller's personal, group and custom threads, latest activity first. "
+        "Paged with `limit` (default 100, at most 500) and `offset`.",
+        parameters=[s.ThreadListQuery],
+        responses={200: s.ChatThread(many=True), **error_responses(400, 401)},
+    )
+    def get(self, request):
+        q = self.query(s.ThreadListQuery)
+        threads = chat_selectors.threads_with_activity(user=request.user, kinds=s.TEAM_KINDS)
+        page = list(threads[q["offset"] : q["offset"] + q["limit"]])
+        chat_selectors.attach_last_messages(page)
+        return Response(s.ChatThread(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Create a custom or group thread",
+        description='`{"name", "users"}` makes a custom thread among the caller and `users`. '
+        '`{"type": "group", "group": "<project id>", "users"}` makes the project\'s group '
+        "thread (workspace admins and staff only; one per project).",
+        request=s.CreateThreadRequest,
+        responses={201: s.ChatThread, **error_responses(400, 401, 403)},
+    )
+    def post(self, request):
+        data = self.body(s.CreateThreadRequest)
+        workspace = thread_selectors.workspace_for_user(user=request.user)
+        if workspace is None:
+            raise PermissionDenied("You do not belong to a workspace.")
+        members = self.people(data["users"], field="users")
+        if data["type"] == "group":
+            if not thread_selectors.is_workspace_admin(
+                user=request.user, workspace_id=workspace.pk
+            ):
+                raise PermissionDenied("Only workspace admins may create project threads.")
+            thread = thread_services.group_thread_create(
+                workspace=workspace,
+                creator=request.user,
+                project_ref=data.get("group", ""),
+                title=data.get("name", ""),
+                members=members,
+            )
+        else:
+            thread = thread_services.custom_thread_create(
+                workspace=workspace,
+                creator=request.user,
+                title=data.get("name", ""),
+                members=members,
+            )
+        return Response(self.chat_thread(thread.pk), status=201)
+
+
+class ThreadView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Get one chat thread",
+        responses={200: s.ChatThread, **error_responses(401, 404)},
+    )
+    def get(self, request, thread_id):
+        return Response(self.chat_thread(self.thread(_uuid(thread_id)).pk))
+
+
+class ThreadMessagesView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Get messages",
+        description="Oldest first. Without `after`: the latest `limit` messages (before "
+        "`before` when given); with `after`: the `limit` messages right after it. Reading the "
+        "latest page (no `after`, `before` or `search`) marks the thread read.",
+        parameters=[s.MessageListQuery],
+        responses={200: s.ChatMessage(many=True), **error_responses(400, 401, 404)},
+    )
+    def get(self, request, thread_id):
+        thread = self.thread(_uuid(thread_id))
+        q = self.query(s.MessageListQuery)
+        anchors = {}
+        for field in ("after", "before"):
+            if field in q:
+                anchors[field] = chat_selectors.thread_message_anchor(
+                    thread_id=thread.pk, message_id=q[field]
+                )
+                if anchors[field] is None:
+                    raise InvalidInput("Not a message of this thread.", field=field)
+        search = q.get("search", "").strip()
+        # Taken before reading: a message arriving during the read stays unread.
+        read_at = timezone.now()
+        page = chat_selectors.thread_message_page(
+            thread_id=thread.pk, limit=q["limit"], search=search, **anchors
+        )
+        if not anchors and not search:
+            thread_services.thread_mark_read(thread=thread, user=request.user, at=read_at)
+        return Response(s.ChatMessage(page, many=True, context={"request": request}).data)
+
+
+class MessagesView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Send message",
+        description="Either `thread` or `to` must be set; either `content` or `files`. The "
+        "first message `to` a user creates the personal thread, returned as `thread`.",
+        request=s.SendMessageRequest,
+        responses={200: s.SendMessageResponse, **error_responses(400, 401, 404)},
+    )
+    def post(self, request):
+        data = self.body(s.SendMessageRequest)
+        user = request.user
+        # Resolve the target first: an invisible thread is a 404 whatever else is wrong.
+        if "to" in data:
+            thread, recipient = None, self.person(data["to"], field="to")
+        else:
+            thread, recipient = self.thread(data["thread"]), None
+        files = []
+        if data.get("files"):
+            files = chat_selectors.attachments_unsent(user=user, attachment_ids=data["files"])
+            if len(files) != len(set(data["files"])):
+                raise InvalidInput("Unknown file.", field="files")
+        reply_to = None
+        if data.get("replyTo"):
+            # For ``to`` the thread may not exist yet; the service checks it is the same one.
+            try:
+                reply_to = chat_selectors.message_get_for_user(
+                    user=user, message_id=data["replyTo"], thread_id=thread.pk if thread else None
+                )
+            except NotFound:
+                raise InvalidInput("Not a message of this thread.", field="replyTo") from None
+        fields = {"text": data.get("content", ""), "attachments": files, "reply_to": reply_to}
+        if thread is not None:
+            message = chat_services.message_send(thread=thread, author=user, **fields)
+            return Response({"message": str(message.pk)})
+        workspace = thread_selectors.shared_workspace(user=user, other=recipient)
+        if workspace is None:
+            raise InvalidInput("Unknown user.", field="to")
+        message, thread, created = chat_services.message_send_direct(
+            workspace=workspace, author=user, recipient=recipient, **fields
+        )
+        answer = {"message": str(message.pk)}
+        if created:
+            answer["thread"] = self.chat_thread(thread.pk)
+        return Response(answer)
+
+
+# --- ours: thread membership -----------------------------------------------------------
+
+
+class ThreadUsersView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Add users to a thread",
+        description="Any member may add people to a custom thread; group threads need a "
+        "thread admin; personal threads never change. All users are added or none.",
+        request=s.AddUsersRequest,
+        responses={200: s.ChatThread, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, thread_id):
+        thread = self.thread(_uuid(thread_id))
+        data = self.body(s.AddUsersRequest)
+        users = self.people(data["users"], field="users")
+        thread_services.membership_add_many(thread=thread, users=users, actor=request.user)
+        return Response(self.chat_thread(thread.pk))
+
+
+class ThreadUserView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove a user from a thread (or leave it)",
+        description="Anyone may leave; thread admins may remove others.",
+        responses={204: None, **error_responses(400, 401, 403, 404)},
+    )
+    def delete(self, request, thread_id, user_id):
+        thread = self.thread(_uuid(thread_id))
+        member = thread_selectors.people_for_user(user=request.user).filter(pk=_uuid(user_id))
+        member = member.first()
+        if member is None:
+            raise NotFound("Not a member of this thread.")
+        thread_services.membership_remove(thread=thread, user=member, actor=request.user)
+        return Response(status=204)
+
+
+# --- ours: likes and dislikes ------------------------------------------------------------
+
+
+class _ReactionView(TeamAPIView):
+    """The seed's ``likes``/``dislikes`` are the shared ``:thumbsup:``/``:thumbsdown:``
+    reactions, so a like here is the row every other surface shows."""
+
+    reaction: str
+
+    def post(self, request, message_id):
+        message = self.message(_uuid(message_id))
+        reaction_services.reaction_add(message=message, user=request.user, name=self.reaction)
+        return Response(self.chat_message(message.pk))
+
+    def delete(self, request, message_id):
+        message = self.message(_uuid(message_id))
+        reaction_services.reaction_remove_by_name(
+            message=message, user=request.user, name=self.reaction
+        )
+        return Response(self.chat_message(message.pk))
+
+
+def _reaction_schema(noun: str):
+    return extend_schema_view(
+        post=extend_schema(
+            tags=TAGS,
+            summary=f"{noun.capitalize()} a message",
+            description="Answers the updated message; the same reaction twice is a 409.",
+            request=None,
+            responses={200: s.ChatMessage, **error_responses(401, 404, 409)},
+        ),
+        delete=extend_schema(
+            tags=TAGS,
+            summary=f"Take back your {noun}",
+            description="Answers the updated message; 404 if you had not reacted so.",
+            responses={200: s.ChatMessage, **error_responses(401, 404)},
+        ),
+    )
+
+
+@_reaction_schema("like")
+class MessageLikesView(_ReactionView):
+    reaction = THUMBS_UP
+
+
+@_reaction_schema("dislike")
+class MessageDislikesView(_ReactionView):
+    reaction = THUMBS_DOWN
+
+
+# --- ours: people ------------------------------------------------------------------------
+
+
+class PeopleView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="People in your workspaces",
+        description="By username; paged with `limit` (default 100, at most 500) and `offset`.",
+        parameters=[s.PeopleQuery],
+        responses={200: s.Person(many=True), **error_responses(400, 401)},
+    )
+    def get(self, request):
+        q = self.query(s.PeopleQuery)
+        people = thread_selectors.people_for_user(user=request.user)
+        page = people[q["offset"] : q["offset"] + q["limit"]]
+        return Response(s.Person(page, many=True).data)
+
+
+class MeView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="The caller",
+        responses={200: s.Person, **error_responses(401)},
+    )
+    def get(self, request):
+        return Response(s.Person(request.user).data)
+
+
+# --- ours: files -------------------------------------------------------------------------
+
+
+class FilesView(TeamAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Upload a file",
+        description="Multipart field `file`. Answers the file id to send in a message's "
+        "`files`. Size limit and allowed types are settings; images must decode.",
+        request={"multipart/form-data": s.UploadRequest},
+        responses={201: s.ChatFile, **error_responses(400, 401, 415)},
+    )
+    def post(self, request):
+        upload = request.data.get("file") if hasattr(request.data, "get") else None
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("A file is required.", field="file")
+        attachment = chat_services.attachment_create(uploaded_by=request.user, file=upload)
+        return Response(s.ChatFile(attachment, context={"request": request}).data, status=201)
+
+
+class FileView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Download a file",
+        description="For its uploader and the members of a thread where it was sent.",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The file."),
+            **error_responses(401, 404),
+        },
+    )
+    def get(self, request, file_id):
+        attachment = chat_selectors.attachment_get_for_user(
+            user=request.user, attachment_id=_uuid(file_id)
+        )
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
