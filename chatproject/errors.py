@@ -5,6 +5,8 @@ the class, so one rule ("pinning a pinned message is a conflict") reads the same
 every surface.
 """
 
+import uuid
+
 
 class DomainError(Exception):
     """Base class: a request that breaks a rule and therefore changed nothing."""
@@ -40,3 +42,11 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+
+
+def uuid_or_not_found(value, detail: str = "Not found.") -> uuid.UUID:
+    """An id from a caller; a malformed one names nothing, so it is a 404 like any unknown id."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(detail) from None

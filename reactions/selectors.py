@@ -1,10 +1,8 @@
 """Reads of reactions that the surfaces share."""
 
-import uuid
-
 from django.db.models import QuerySet
 
-from chatproject.errors import NotFound
+from chatproject.errors import NotFound, uuid_or_not_found
 from reactions.models import Reaction
 
 
@@ -15,10 +13,7 @@ def reactions_of_messages(*, messages: QuerySet) -> QuerySet[Reaction]:
 
 def reaction_of_message(*, message, reaction_id) -> Reaction:
     """The reaction ``reaction_id`` on this message; ``NotFound`` for any other id."""
-    try:
-        reaction_id = uuid.UUID(str(reaction_id))
-    except ValueError:
-        raise NotFound("Reaction not found.") from None
+    reaction_id = uuid_or_not_found(reaction_id, "Reaction not found.")
     reaction = Reaction.objects.filter(pk=reaction_id, message=message).first()
     if reaction is None:
         raise NotFound("Reaction not found.")

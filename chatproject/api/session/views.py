@@ -18,7 +18,7 @@ from chatproject.accounts.services import token_issue
 from chatproject.api.common.auth import SessionTokenAuthentication, UserTokenAuthentication
 from chatproject.api.session import problems
 from chatproject.api.session import serializers as s
-from chatproject.errors import NotFound, PermissionDenied
+from chatproject.errors import NotFound, PermissionDenied, uuid_or_not_found
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.selectors import MessageSort
@@ -87,7 +87,7 @@ class SessionAPIView(APIView):
     def message(self, chat_id: str):
         """A visible message of this session; any other id (or a malformed one) is a 404."""
         return chat_selectors.message_get_for_user(
-            user=self.request.user, message_id=_uuid(chat_id), thread_id=self.session.pk
+            user=self.request.user, message_id=uuid_or_not_found(chat_id), thread_id=self.session.pk
         )
 
     def body(self, serializer_class):
@@ -96,13 +96,6 @@ class SessionAPIView(APIView):
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("Not found.") from None
 
 
 class ChatsView(SessionAPIView):
@@ -273,7 +266,9 @@ class SessionJoinView(SessionAPIView):
     )
     def post(self, request, session_id):
         user = request.user
-        thread = thread_selectors.session_joinable_by(user=user, thread_id=_uuid(session_id))
+        thread = thread_selectors.session_joinable_by(
+            user=user, thread_id=uuid_or_not_found(session_id)
+        )
         thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
         _, token = token_issue(user=request.user, thread=thread, name="session join")
         return Response({"token": token})

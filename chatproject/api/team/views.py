@@ -6,8 +6,6 @@ Views parse and check the request's shape, call one service or selector, and tra
 the answer. Who may do what, limits and conflicts live in the services.
 """
 
-import uuid
-
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,7 +18,7 @@ from chatproject.api.common import schema  # noqa: F401  (registers the UserBear
 from chatproject.api.common.auth import UserTokenAuthentication
 from chatproject.api.team import errors
 from chatproject.api.team import serializers as s
-from chatproject.errors import InvalidInput, NotFound, PermissionDenied
+from chatproject.errors import InvalidInput, NotFound, PermissionDenied, uuid_or_not_found
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.models import Message
@@ -37,14 +35,6 @@ def error_responses(*statuses: int) -> dict:
     return {
         status: OpenApiResponse(s.Error, description=errors.CODES[status]) for status in statuses
     }
-
-
-def _uuid(value) -> uuid.UUID:
-    """A path id; a malformed one names nothing, so it is a 404 like any unknown id."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("Not found.") from None
 
 
 class TeamAPIView(APIView):
@@ -177,7 +167,7 @@ class ThreadView(TeamAPIView):
         responses={200: s.ChatThread, **error_responses(401, 404)},
     )
     def get(self, request, thread_id):
-        return Response(self.chat_thread(self.thread(_uuid(thread_id)).pk))
+        return Response(self.chat_thread(self.thread(uuid_or_not_found(thread_id)).pk))
 
 
 class ThreadMessagesView(TeamAPIView):
@@ -191,7 +181,7 @@ class ThreadMessagesView(TeamAPIView):
         responses={200: s.ChatMessage(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request, thread_id):
-        thread = self.thread(_uuid(thread_id))
+        thread = self.thread(uuid_or_not_found(thread_id))
         q = self.query(s.MessageListQuery)
         anchors = {}
         for field in ("after", "before"):
@@ -272,7 +262,7 @@ class ThreadUsersView(TeamAPIView):
         responses={200: s.ChatThread, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, thread_id):
-        thread = self.thread(_uuid(thread_id))
+        thread = self.thread(uuid_or_not_found(thread_id))
         data = self.body(s.AddUsersRequest)
         users = self.people(data["users"], field="users")
         thread_services.membership_add_many(thread=thread, users=users, actor=request.user)
@@ -287,8 +277,10 @@ class ThreadUserView(TeamAPIView):
         responses={204: None, **error_responses(400, 401, 403, 404)},
     )
     def delete(self, request, thread_id, user_id):
-        thread = self.thread(_uuid(thread_id))
-        member = thread_selectors.people_for_user(user=request.user).filter(pk=_uuid(user_id))
+        thread = self.thread(uuid_or_not_found(thread_id))
+        member = thread_selectors.people_for_user(user=request.user).filter(
+            pk=uuid_or_not_found(user_id)
+        )
         member = member.first()
         if member is None:
             raise NotFound("Not a member of this thread.")
@@ -306,12 +298,12 @@ class _ReactionView(TeamAPIView):
     reaction: str
 
     def post(self, request, message_id):
-        message = self.message(_uuid(message_id))
+        message = self.message(uuid_or_not_found(message_id))
         reaction_services.reaction_add(message=message, user=request.user, name=self.reaction)
         return Response(self.chat_message(message.pk))
 
     def delete(self, request, message_id):
-        message = self.message(_uuid(message_id))
+        message = self.message(uuid_or_not_found(message_id))
         reaction_services.reaction_remove_by_name(
             message=message, user=request.user, name=self.reaction
         )
@@ -408,7 +400,7 @@ class FileView(TeamAPIView):
     )
     def get(self, request, file_id):
         attachment = chat_selectors.attachment_get_for_user(
-            user=request.user, attachment_id=_uuid(file_id)
+            user=request.user, attachment_id=uuid_or_not_found(file_id)
         )
         response = FileResponse(
             attachment.file.open("rb"),
