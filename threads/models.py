@@ -247,7 +247,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
-    # Drives unread counts (seed 002 ``access``/``newActivityCount``); null = never read.
+    # Drives unread counts (seed 002 ``access``/``newActivityCount``): the ``created_at`` of the
+    # newest message read (not the time of reading); null = never read.
     last_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

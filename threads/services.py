@@ -9,6 +9,7 @@ system, the admin, or a workspace API key whose workspace the surface has checke
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
@@ -296,18 +297,43 @@ def membership_remove(*, thread: Thread, user, actor=None) -> None:
     membership.delete()
 
 
-@transaction.atomic
-def thread_mark_read(*, thread: Thread, user, at=None) -> Membership:
-    """Move the user's read mark forward (never back); announces ``read.updated`` to them."""
-    at = at or timezone.now()
-    thread = thread_lock(thread.pk)  # thread row first, like every other write: one lock order
-    membership = Membership.objects.filter(thread=thread, user=user).first()
-    if membership is None or thread.is_removed:
+def thread_mark_read(*, thread: Thread, actor, up_to) -> Membership | None:
+    """Move the reader's mark up to the message ``up_to`` they have just read.
+
+    The mark is the ``created_at`` of the newest message read (never the clock), so it
+    only moves when a newer message has really been read. Guarantees: the mark never moves
+    back; reading what was already read writes nothing and announces nothing (one indexed
+    SELECT, no lock, no transaction); a moved mark and its ``read.updated`` event (to the
+    reader only) commit together. ``NotFound`` if the reader is not a member or the thread
+    is removed. Returns the membership when the mark moved, else ``None``.
+    """
+    mark = up_to.created_at
+    row = (
+        Membership.objects.filter(thread_id=thread.pk, user=actor)
+        .values_list("pk", "last_read_at")
+        .first()
+    )
+    if row is None:
         raise NotFound("Thread not found.")
-    if membership.last_read_at is not None and membership.last_read_at >= at:
-        return membership
-    membership.last_read_at = at
-    membership.save(update_fields=["last_read_at"])
+    if row[1] is not None and row[1] >= mark:
+        return None  # the cheap path: most reads re-read what was already read
+    return _move_read_mark(thread_id=thread.pk, membership_id=row[0], mark=mark)
+
+
+@transaction.atomic
+def _move_read_mark(*, thread_id, membership_id, mark) -> Membership | None:
+    thread = thread_lock(thread_id)  # thread row first, like every other write: one lock order
+    if thread.is_removed:
+        raise NotFound("Thread not found.")
+    # Conditional: a concurrent reader may have moved it further meanwhile.
+    moved = (
+        Membership.objects.filter(pk=membership_id)
+        .filter(Q(last_read_at__isnull=True) | Q(last_read_at__lt=mark))
+        .update(last_read_at=mark)
+    )
+    if not moved:
+        return None
+    membership = Membership.objects.select_related(None).get(pk=membership_id)
     events.read_updated(membership)
     return membership
 

@@ -57,7 +57,9 @@ def test_each_change_reaches_members_and_read_state_only_the_reader(
             await db(thread_services.thread_update)(
                 thread=custom_thread, actor=alice, title="Renamed"
             )
-            await db(thread_services.thread_mark_read)(thread=custom_thread, user=bob)
+            await db(thread_services.thread_mark_read)(
+                thread=custom_thread, actor=bob, up_to=message
+            )
             await db(chat_services.message_remove)(message=message, actor=bob)
 
             shared = [

@@ -50,13 +50,13 @@ def test_reconnect_with_since_replays_exactly_the_missed_events_in_order_then_li
 
 def test_replay_holds_only_what_the_user_may_see(custom_thread, session_thread, alice, bob, carol):
     start = selectors.last_event_id()
-    thread_services.thread_mark_read(thread=custom_thread, user=alice)  # alice's own
-    send(custom_thread, alice, "for bob")
+    message = send(custom_thread, alice, "for bob")
+    thread_services.thread_mark_read(thread=custom_thread, actor=alice, up_to=message)  # hers
     private = thread_services.custom_thread_create(
         workspace=custom_thread.workspace, creator=alice, title="Not bob's", members=[carol]
     )
     send(private, alice, "not for bob")
-    thread_services.thread_mark_read(thread=custom_thread, user=bob)
+    thread_services.thread_mark_read(thread=custom_thread, actor=bob, up_to=message)
 
     async def scenario():
         async with connected(bob, since=start) as socket:

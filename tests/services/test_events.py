@@ -136,7 +136,9 @@ def membership_remove(w):
 
 @case_of("read.updated", reader="bob")
 def thread_mark_read(w):
-    return w.session, lambda: thread_services.thread_mark_read(thread=w.session, user=w.bob)
+    return w.session, lambda: thread_services.thread_mark_read(
+        thread=w.session, actor=w.bob, up_to=w.message
+    )
 
 
 @case_of("message.created")

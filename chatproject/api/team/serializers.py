@@ -186,7 +186,9 @@ class ChatThread(serializers.Serializer):
     name = serializers.CharField(source="title", required=False, help_text="Custom threads only.")
     users = serializers.SerializerMethodField()
     activity = EpochMillisField(source="activity_at")
-    access = serializers.SerializerMethodField(help_text="When the caller last read; 0 if never.")
+    access = serializers.SerializerMethodField(
+        help_text="Creation time of the newest message the caller has read; 0 if never."
+    )
     lastMessage = ChatMessage(source="last_message", allow_null=True)
     newActivityCount = serializers.IntegerField(source="unread_count")
     createdAt = EpochMillisField(source="created_at")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chats import services as chat_services
 from chats.models import Message
@@ -18,7 +19,7 @@ from tests.api.team.conftest import (
     send,
     upload,
 )
-from threads.models import Membership
+from threads.models import Event, Membership
 
 
 def url(thread) -> str:
@@ -233,15 +234,65 @@ def test_search_is_served_by_the_trigram_index_on_postgresql(db, on_postgres):
 # --- reading marks the thread read --------------------------------------------------------
 
 
-def test_reading_the_latest_page_marks_the_thread_read(as_alice, personal_thread, alice, bob):
-    send(personal_thread, bob, "news")
+def test_reading_the_latest_page_marks_its_newest_message_read(
+    as_alice, personal_thread, alice, bob
+):
+    send(personal_thread, bob, "old news")
+    news = send(personal_thread, bob, "news")
     since = last_event_id()
 
     as_alice.get(url(personal_thread), {"limit": 1})
 
     membership = Membership.objects.get(thread=personal_thread, user=alice)
-    assert membership.last_read_at is not None
+    assert membership.last_read_at == news.created_at  # the message read, not the clock
     assert event_types_since(since) == ["read.updated"]
+
+
+def test_rereading_an_already_read_page_writes_no_row_and_no_event(
+    as_alice, personal_thread, alice, bob
+):
+    send(personal_thread, bob, "news")
+    as_alice.get(url(personal_thread))
+    mark = Membership.objects.get(thread=personal_thread, user=alice).last_read_at
+    events_before = Event.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = as_alice.get(url(personal_thread))
+
+    assert response.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().split()[0].upper() not in {"SELECT"}
+    ]
+    assert writes == []  # no INSERT/UPDATE, no savepoint, no lock
+    assert Event.objects.count() == events_before
+    assert Membership.objects.get(thread=personal_thread, user=alice).last_read_at == mark
+
+
+def test_a_message_arriving_after_the_read_moves_the_mark_on_the_next_read(
+    as_alice, personal_thread, alice, bob
+):
+    send(personal_thread, bob, "one")
+    as_alice.get(url(personal_thread))
+    two = send(personal_thread, bob, "two")
+    since = last_event_id()
+
+    as_alice.get(url(personal_thread))
+
+    assert Membership.objects.get(thread=personal_thread, user=alice).last_read_at == (
+        two.created_at
+    )
+    assert event_types_since(since) == ["read.updated"]
+
+
+def test_reading_an_empty_thread_leaves_no_mark(as_alice, personal_thread, alice):
+    since = last_event_id()
+
+    assert as_alice.get(url(personal_thread)).json() == []
+
+    assert Membership.objects.get(thread=personal_thread, user=alice).last_read_at is None
+    assert event_types_since(since) == []
 
 
 @pytest.mark.parametrize("param", ["after", "before", "search"])
@@ -287,16 +338,28 @@ def test_older_pages_take_the_same_queries_at_any_limit(
 
 @pytest.mark.parametrize("limit", [2, 50])
 def test_latest_page_takes_the_same_queries_at_any_limit(
-    as_alice, busy_thread, limit, django_assert_num_queries, on_postgres
+    as_alice, busy_thread, limit, django_assert_num_queries
 ):
     _warm(as_alice)
-    # token, thread, page, files, reactions; then thread_mark_read: savepoint, thread lock,
-    # membership, its UPDATE, event seq UPDATE + SELECT, (PostgreSQL: event-order lock),
-    # event INSERT, release
-    with django_assert_num_queries(14 if on_postgres else 13):
+    as_alice.get(url(busy_thread), {"limit": limit})  # the first read moves the mark
+    # token, thread, page, files, reactions, the read mark (unchanged: nothing more)
+    with django_assert_num_queries(6):
         response = as_alice.get(url(busy_thread), {"limit": limit})
     assert len(response.json()) == limit
     assert all(m["likes"] and m["files"] for m in response.json())
+
+
+@pytest.mark.parametrize("limit", [2, 50])
+def test_latest_page_that_moves_the_mark_takes_the_same_queries_at_any_limit(
+    as_alice, busy_thread, limit, django_assert_num_queries, on_postgres
+):
+    _warm(as_alice)
+    # token, thread, page, files, reactions, the read mark; then the move: savepoint,
+    # thread lock, conditional UPDATE, membership, event seq UPDATE + SELECT, (PostgreSQL:
+    # event-order lock), event INSERT, release
+    with django_assert_num_queries(15 if on_postgres else 14):
+        response = as_alice.get(url(busy_thread), {"limit": limit})
+    assert len(response.json()) == limit
 
 
 def test_page_times_are_milliseconds(as_alice, personal_thread, alice):
