@@ -13,14 +13,13 @@ from django.contrib.auth.models import AnonymousUser
 
 from chatproject.accounts import services as accounts
 from chatproject.accounts.models import AccessToken
+from chatproject.api.common.bearer import bearer_token
 
 
 def _token_from(scope) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, credentials = value.decode("latin-1").strip().partition(" ")
-            if scheme.lower() == "bearer" and credentials.strip():
-                return credentials.strip()
+        if name == b"authorization" and (token := bearer_token(value)):
+            return token
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     values = query.get("token")
     return values[0] if values and values[0] else None

@@ -10,14 +10,11 @@ from rest_framework import authentication, exceptions
 
 from chatproject.accounts import services as accounts
 from chatproject.accounts.models import AccessToken
+from chatproject.api.common.bearer import bearer_token
 
 
 def _bearer(request) -> str | None:
-    header = authentication.get_authorization_header(request).decode("latin-1").strip()
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return credentials.strip() or None
+    return bearer_token(authentication.get_authorization_header(request))
 
 
 class _BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -67,8 +64,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").strip()
         if not header:
             return None
-        scheme, _, rest = header.partition(" ")
-        raw = rest.strip() if scheme.lower() == "bearer" else header
+        raw = bearer_token(header) or header
         key = accounts.api_key_authenticate(raw)
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")

@@ -5,6 +5,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatproject.api.common.fields import StrictCharField
 from chats.selectors import MessageSort, reactions_summary
 from reactions.models import ALIASES, THUMBS_DOWN, THUMBS_UP
 
@@ -58,17 +59,6 @@ class SortByField(GivenIsParsed, serializers.ChoiceField):
 
     def to_internal_value(self, data):
         return super().to_internal_value(ALIASES.get(data, data) if isinstance(data, str) else data)
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only: ``{"message": 5}`` is an error, not the text "5"."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ListQuerySerializer(serializers.Serializer):

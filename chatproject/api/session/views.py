@@ -4,21 +4,20 @@ Views parse and check, call one service or selector, and translate the answer. E
 (who may remove, pin, react; limits; conflicts) lives in the services.
 """
 
-import uuid
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatproject.accounts.services import token_issue
 from chatproject.api.common.auth import SessionTokenAuthentication, UserTokenAuthentication
+from chatproject.api.common.bodies import JSONParser, parse_body
+from chatproject.api.common.ids import body_ids, path_id
 from chatproject.api.session import problems
 from chatproject.api.session import serializers as s
-from chatproject.errors import NotFound, PermissionDenied, uuid_or_not_found
+from chatproject.errors import NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.selectors import MessageSort
@@ -87,15 +86,11 @@ class SessionAPIView(APIView):
     def message(self, chat_id: str):
         """A visible message of this session; any other id (or a malformed one) is a 404."""
         return chat_selectors.message_get_for_user(
-            user=self.request.user, message_id=uuid_or_not_found(chat_id), thread_id=self.session.pk
+            user=self.request.user, message_id=path_id(chat_id), thread_id=self.session.pk
         )
 
     def body(self, serializer_class):
-        if not isinstance(self.request.data, dict):
-            raise drf_serializers.ValidationError({"body": ["A JSON object is required."]})
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return parse_body(self.request, serializer_class)
 
 
 class ChatsView(SessionAPIView):
@@ -179,12 +174,7 @@ class ReactionsView(SessionAPIView):
         raw_ids = request.query_params.getlist("chatId")
         if len(raw_ids) > MAX_CHAT_IDS:
             raise drf_serializers.ValidationError({"chatId": [f"At most {MAX_CHAT_IDS} ids."]})
-        try:
-            ids = [uuid.UUID(v) for v in raw_ids]
-        except ValueError:
-            raise drf_serializers.ValidationError(
-                {"chatId": ["Every chatId must be a UUID."]}
-            ) from None
+        ids = body_ids(raw_ids, field="chatId")
         visible = chat_selectors.thread_messages(thread_id=self.session.pk).filter(pk__in=ids)
         reactions = reaction_selectors.reactions_of_messages(messages=visible)
         return Response(s.ChatMessagesReactionsDto(reactions, many=True).data)
@@ -266,9 +256,7 @@ class SessionJoinView(SessionAPIView):
     )
     def post(self, request, session_id):
         user = request.user
-        thread = thread_selectors.session_joinable_by(
-            user=user, thread_id=uuid_or_not_found(session_id)
-        )
+        thread = thread_selectors.session_joinable_by(user=user, thread_id=path_id(session_id))
         thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
         _, token = token_issue(user=request.user, thread=thread, name="session join")
         return Response({"token": token})

@@ -2,14 +2,13 @@
 
 Every error is ``{"error": {"code", "message", "field"}}``: ``code`` is a stable word
 chosen by the status, ``message`` a sentence for people, ``field`` the request field at
-fault (as the client spells it) or ``null``.
+fault (as the client spells it) or ``null``. Renders
+:func:`chatproject.api.common.errors.classify`; decides nothing itself.
 """
 
-from django.http import Http404
-from rest_framework import exceptions
 from rest_framework.response import Response
 
-from chatproject.errors import DomainError
+from chatproject.api.common.errors import Failure, Kind, classify
 
 CODES = {
     400: "invalid",
@@ -25,7 +24,7 @@ CODES = {
 }
 
 # The services name fields in domain terms; clients know the seed's names.
-FIELD_NAMES = {"text": "content", "reply_to": "replyTo", "title": "name", "project_ref": "group"}
+WIRE_FIELDS = {"text": "content", "reply_to": "replyTo", "title": "name", "project_ref": "group"}
 
 
 def error(status: int, message: str, *, field: str | None = None, headers=None) -> Response:
@@ -33,36 +32,15 @@ def error(status: int, message: str, *, field: str | None = None, headers=None) 
     return Response(body, status=status, headers=headers)
 
 
-def _first_error(detail) -> tuple[str | None, str]:
-    """The first field at fault (top-level name) and its first message."""
-    if isinstance(detail, dict) and detail:
-        field, inner = next(iter(detail.items()))
-        _, message = _first_error(inner)
-        if field in ("non_field_errors", "body"):
-            field = None
-        return field, message
-    if isinstance(detail, list) and detail:
-        return _first_error(detail[0])
-    return None, str(detail)
+def render(failure: Failure) -> Response:
+    headers = failure.headers()
+    if failure.kind == Kind.AUTH:
+        headers["WWW-Authenticate"] = failure.www_authenticate or 'Bearer realm="api"'
+    field = failure.field if failure.kind in (Kind.DOMAIN, Kind.VALIDATION) else None
+    return error(failure.status, failure.message, field=field, headers=headers or None)
 
 
 def exception_handler(exc, context) -> Response | None:
     """Every error of the surface in its one format; a domain error keeps its status."""
-    if isinstance(exc, DomainError):
-        field = FIELD_NAMES.get(exc.field, exc.field) if exc.field else None
-        return error(exc.status, exc.detail, field=field)
-    if isinstance(exc, Http404):
-        return error(404, "Not found.")
-    if isinstance(exc, exceptions.ValidationError):
-        field, message = _first_error(exc.detail)
-        return error(400, message, field=field)
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        auth_header = getattr(exc, "auth_header", None) or 'Bearer realm="api"'
-        return error(401, str(exc.detail), headers={"WWW-Authenticate": auth_header})
-    if isinstance(exc, exceptions.APIException):
-        headers = {}
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
-        _, message = _first_error(exc.detail)
-        return error(exc.status_code, message, headers=headers or None)
-    return None
+    failure = classify(exc, wire_fields=WIRE_FIELDS)
+    return render(failure) if failure is not None else None

@@ -11,6 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatproject.api.common.fields import StrictCharField, StrictUUIDField
+from chatproject.api.common.paging import PageQuery
 from reactions.models import THUMBS_DOWN, THUMBS_UP
 from threads.models import Thread
 
@@ -38,29 +40,9 @@ def epoch_ms(value: datetime | None) -> int:
 # --- input --------------------------------------------------------------------------
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string only: ``{"content": 5}`` is an error, not the text "5"."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUID string only (DRF would also take an integer)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class ThreadListQuery(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
-    offset = serializers.IntegerField(min_value=0, default=0)
+class ThreadListQuery(PageQuery):
+    default_limit = 100
+    max_limit = 500
 
 
 class MessageListQuery(serializers.Serializer):
@@ -114,9 +96,9 @@ class AddUsersRequest(serializers.Serializer):
     )
 
 
-class PeopleQuery(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
-    offset = serializers.IntegerField(min_value=0, default=0)
+class PeopleQuery(PageQuery):
+    default_limit = 100
+    max_limit = 500
 
 
 class UploadRequest(serializers.Serializer):

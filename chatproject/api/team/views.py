@@ -8,16 +8,18 @@ the answer. Who may do what, limits and conflicts live in the services.
 
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers as drf_serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatproject.api.common import schema  # noqa: F401  (registers the UserBearer scheme)
 from chatproject.api.common.auth import UserTokenAuthentication
+from chatproject.api.common.bodies import JSONParser, parse_body
+from chatproject.api.common.ids import path_id
+from chatproject.api.common.paging import parse_page
 from chatproject.api.team import errors
 from chatproject.api.team import serializers as s
-from chatproject.errors import InvalidInput, NotFound, PermissionDenied, uuid_or_not_found
+from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.models import Message
@@ -46,11 +48,7 @@ class TeamAPIView(APIView):
         return errors.exception_handler
 
     def body(self, serializer_class) -> dict:
-        if not isinstance(self.request.data, dict):
-            raise drf_serializers.ValidationError({"body": ["A JSON object is required."]})
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return parse_body(self.request, serializer_class)
 
     def query(self, serializer_class) -> dict:
         # An empty parameter (``?after=``) means the same as an absent one.
@@ -116,9 +114,9 @@ class ThreadsView(TeamAPIView):
         responses={200: s.ChatThread(many=True), **error_responses(400, 401)},
     )
     def get(self, request):
-        q = self.query(s.ThreadListQuery)
+        paging = parse_page(request.query_params, s.ThreadListQuery)
         threads = chat_selectors.threads_with_activity(user=request.user, kinds=s.TEAM_KINDS)
-        page = list(threads[q["offset"] : q["offset"] + q["limit"]])
+        page = list(paging.cut(threads))
         chat_selectors.attach_last_messages(page)
         return Response(s.ChatThread(page, many=True, context={"request": request}).data)
 
@@ -166,7 +164,7 @@ class ThreadView(TeamAPIView):
         responses={200: s.ChatThread, **error_responses(401, 404)},
     )
     def get(self, request, thread_id):
-        return Response(self.chat_thread(self.thread(uuid_or_not_found(thread_id)).pk))
+        return Response(self.chat_thread(self.thread(path_id(thread_id)).pk))
 
 
 class ThreadMessagesView(TeamAPIView):
@@ -180,7 +178,7 @@ class ThreadMessagesView(TeamAPIView):
         responses={200: s.ChatMessage(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request, thread_id):
-        thread = self.thread(uuid_or_not_found(thread_id))
+        thread = self.thread(path_id(thread_id))
         q = self.query(s.MessageListQuery)
         anchors = {}
         for field in ("after", "before"):
@@ -260,7 +258,7 @@ class ThreadUsersView(TeamAPIView):
         responses={200: s.ChatThread, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, thread_id):
-        thread = self.thread(uuid_or_not_found(thread_id))
+        thread = self.thread(path_id(thread_id))
         data = self.body(s.AddUsersRequest)
         users = self.people(data["users"], field="users")
         thread_services.membership_add_many(thread=thread, users=users, actor=request.user)
@@ -275,10 +273,8 @@ class ThreadUserView(TeamAPIView):
         responses={204: None, **error_responses(400, 401, 403, 404)},
     )
     def delete(self, request, thread_id, user_id):
-        thread = self.thread(uuid_or_not_found(thread_id))
-        member = thread_selectors.people_for_user(user=request.user).filter(
-            pk=uuid_or_not_found(user_id)
-        )
+        thread = self.thread(path_id(thread_id))
+        member = thread_selectors.people_for_user(user=request.user).filter(pk=path_id(user_id))
         member = member.first()
         if member is None:
             raise NotFound("Not a member of this thread.")
@@ -296,12 +292,12 @@ class _ReactionView(TeamAPIView):
     reaction: str
 
     def post(self, request, message_id):
-        message = self.message(uuid_or_not_found(message_id))
+        message = self.message(path_id(message_id))
         reaction_services.reaction_add(message=message, user=request.user, name=self.reaction)
         return Response(self.chat_message(message.pk))
 
     def delete(self, request, message_id):
-        message = self.message(uuid_or_not_found(message_id))
+        message = self.message(path_id(message_id))
         reaction_services.reaction_remove_by_name(
             message=message, user=request.user, name=self.reaction
         )
@@ -348,9 +344,8 @@ class PeopleView(TeamAPIView):
         responses={200: s.Person(many=True), **error_responses(400, 401)},
     )
     def get(self, request):
-        q = self.query(s.PeopleQuery)
-        people = thread_selectors.people_for_user(user=request.user)
-        page = people[q["offset"] : q["offset"] + q["limit"]]
+        paging = parse_page(request.query_params, s.PeopleQuery)
+        page = paging.cut(thread_selectors.people_for_user(user=request.user))
         return Response(s.Person(page, many=True).data)
 
 
@@ -398,7 +393,7 @@ class FileView(TeamAPIView):
     )
     def get(self, request, file_id):
         attachment = chat_selectors.attachment_get_for_user(
-            user=request.user, attachment_id=uuid_or_not_found(file_id)
+            user=request.user, attachment_id=path_id(file_id)
         )
         response = FileResponse(
             attachment.file.open("rb"),

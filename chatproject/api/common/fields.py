@@ -1,0 +1,27 @@
+"""Serializer fields that take a JSON value only in the type the documents declare.
+
+DRF is lenient by default (``5`` becomes the text ``"5"``, an integer becomes a UUID);
+a client that sends the wrong type has a bug we should tell it about, not guess around.
+"""
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: ``{"text": 5}`` is an error, not the text "5"."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID string only (DRF would also take an integer)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
