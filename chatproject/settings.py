@@ -173,6 +173,10 @@ CHAT_UPLOAD_ALLOWED_TYPES = env_list(
         "text/plain",
     ],
 )
+# Images: at most this many pixels (a small file can decode to a huge bitmap), and
+# thumbnails at most this many pixels on their longer side.
+CHAT_IMAGE_MAX_PIXELS = int(os.environ.get("CHAT_IMAGE_MAX_PIXELS", 40_000_000))
+CHAT_THUMBNAIL_MAX_PX = int(os.environ.get("CHAT_THUMBNAIL_MAX_PX", 320))
 # Live events (SPEC §5): a reconnect replays at most this many events, none older than
 # this; past either the socket sends {"type": "resync"} and the client refetches.
 CHAT_EVENTS_REPLAY_MAX_EVENTS = int(os.environ.get("CHAT_EVENTS_REPLAY_MAX_EVENTS", 10_000))

@@ -77,6 +77,13 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.id.hex[:2]}/{instance.id.hex}"
 
 
+def thumbnail_path(instance: "Attachment", filename: str) -> str:
+    # The extension is ours (``.jpg``/``.png``, chosen by the service): it tells the
+    # serving view the thumbnail's type.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "png"
+    return f"thumbnails/{instance.id.hex[:2]}/{instance.id.hex}.{extension}"
+
+
 class Attachment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message = models.ForeignKey(
@@ -91,6 +98,9 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField()
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    # A small copy of an image (``CHAT_THUMBNAIL_MAX_PX`` on its longer side), made once at
+    # upload so lists of images never ship the originals; empty for other files.
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

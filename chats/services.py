@@ -4,13 +4,15 @@ Each function is one transaction that takes the thread's row lock first, checks 
 rules of SPEC §3, writes, and records the announcing event in the same transaction.
 """
 
-from collections.abc import Sequence
+import io
+from collections.abc import Collection, Sequence
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import events
@@ -194,12 +196,19 @@ def _lock_visible_message(message: Message, actor) -> Message:
     return locked
 
 
-def attachment_create(*, uploaded_by, file: UploadedFile) -> Attachment:
+def attachment_create(
+    *, uploaded_by, file: UploadedFile, allowed_types: Collection[str] | None = None
+) -> Attachment:
     """Store an uploaded file for a later message.
 
-    Size and type come from settings; anything claiming to be an image must decode as
-    one (its real format and dimensions are recorded, the client's word is not trusted).
+    Size and type come from settings (``allowed_types`` narrows the types further, e.g. to
+    images only); anything claiming to be an image must decode as one (its real format and
+    dimensions are recorded, the client's word is not trusted) and gets a thumbnail.
+    Nothing is stored unless every check passes.
     """
+    allowed = set(settings.CHAT_UPLOAD_ALLOWED_TYPES)
+    if allowed_types is not None:
+        allowed &= set(allowed_types)
     size = file.size or 0
     if size <= 0:
         raise InvalidInput("The file is empty.", field="file")
@@ -208,11 +217,12 @@ def attachment_create(*, uploaded_by, file: UploadedFile) -> Attachment:
             f"The file is larger than {settings.CHAT_UPLOAD_MAX_BYTES} bytes.", field="file"
         )
     content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
-    if content_type not in settings.CHAT_UPLOAD_ALLOWED_TYPES:
+    if content_type not in allowed:
         raise InvalidInput(f"Files of type {content_type} are not accepted.", field="file")
     width = height = None
+    thumbnail = None
     if content_type.startswith("image/"):
-        width, height, content_type = _verify_image(file)
+        width, height, content_type, thumbnail = _verify_image(file, allowed=allowed)
     name = (file.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
     attachment = Attachment(
         uploaded_by=uploaded_by,
@@ -223,6 +233,8 @@ def attachment_create(*, uploaded_by, file: UploadedFile) -> Attachment:
         height=height,
     )
     attachment.file.save(attachment.id.hex, file, save=False)
+    if thumbnail is not None:
+        attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
     attachment.save()
     return attachment
 
@@ -230,7 +242,12 @@ def attachment_create(*, uploaded_by, file: UploadedFile) -> Attachment:
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-def _verify_image(file: UploadedFile) -> tuple[int, int, str]:
+def _verify_image(file: UploadedFile, *, allowed) -> tuple[int, int, str, ContentFile]:
+    """Decode the whole image (a truncated or fake one is refused) and make its thumbnail.
+
+    The pixel count is checked from the header before decoding, so a small file that
+    would decode to a huge bitmap costs nothing.
+    """
     try:
         file.seek(0)
         with Image.open(file) as image:
@@ -239,11 +256,37 @@ def _verify_image(file: UploadedFile) -> tuple[int, int, str]:
         with Image.open(file) as image:
             width, height = image.size
             kind = _IMAGE_TYPES.get(image.format or "")
+            if width * height > settings.CHAT_IMAGE_MAX_PIXELS:
+                raise InvalidInput(
+                    f"The image has more than {settings.CHAT_IMAGE_MAX_PIXELS} pixels.",
+                    field="file",
+                )
             image.load()
+            thumbnail = _thumbnail(image) if kind is not None else None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput("The file is not a valid image.", field="file") from None
     finally:
         file.seek(0)
-    if kind is None or kind not in settings.CHAT_UPLOAD_ALLOWED_TYPES:
+    if kind is None or kind not in allowed:
         raise InvalidInput("This image format is not accepted.", field="file")
-    return width, height, kind
+    return width, height, kind, thumbnail
+
+
+def _thumbnail(image: Image.Image) -> ContentFile:
+    """At most ``CHAT_THUMBNAIL_MAX_PX`` on the longer side, upright (EXIF orientation
+    applied); JPEG for opaque images, PNG where transparency must survive."""
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    side = settings.CHAT_THUMBNAIL_MAX_PX
+    image.thumbnail((side, side))
+    buffer = io.BytesIO()
+    if has_alpha:
+        image.save(buffer, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        image.save(buffer, format="JPEG", quality=85)
+        extension = "jpg"
+    return ContentFile(buffer.getvalue(), name=f"thumbnail.{extension}")

@@ -19,11 +19,11 @@ def png_bytes(size=(4, 3)) -> bytes:
     return buffer.getvalue()
 
 
-def upload(user, content: bytes | None = None, name="pic.png", content_type="image/png"):
+def upload(user, content: bytes | None = None, name="pic.png", content_type="image/png", **fields):
     """An attachment made the way a surface makes one: through ``attachment_create``."""
     data = png_bytes() if content is None else content
     file = SimpleUploadedFile(name, data, content_type)
-    return chat_services.attachment_create(uploaded_by=user, file=file)
+    return chat_services.attachment_create(uploaded_by=user, file=file, **fields)
 
 
 def last_event(thread) -> Event:

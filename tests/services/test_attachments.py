@@ -97,3 +97,76 @@ def test_empty_file_is_refused(bob):
     with pytest.raises(InvalidInput):
         upload(bob, content=b"", name="empty.txt", content_type="text/plain")
     assert not Attachment.objects.exists()
+
+
+# --- thumbnails and narrower type lists -----------------------------------------------------
+
+
+def thumbnail_of(attachment) -> Image.Image:
+    with attachment.thumbnail.open("rb") as f:
+        image = Image.open(io.BytesIO(f.read()))
+        image.load()
+    return image
+
+
+def test_an_opaque_image_gets_a_jpeg_thumbnail_within_the_size_limit(bob, settings):
+    settings.CHAT_THUMBNAIL_MAX_PX = 50
+    attachment = upload(bob, content=image_bytes("PNG", size=(200, 100)), name="wide.png")
+
+    thumbnail = thumbnail_of(Attachment.objects.get(pk=attachment.pk))
+    assert thumbnail.format == "JPEG" and thumbnail.size == (50, 25)
+    assert attachment.thumbnail.name.endswith(".jpg")
+
+
+def test_a_transparent_image_keeps_its_transparency_in_a_png_thumbnail(bob):
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(buffer, format="PNG")
+    attachment = upload(bob, content=buffer.getvalue(), name="clear.png")
+
+    thumbnail = thumbnail_of(attachment)
+    assert thumbnail.format == "PNG" and thumbnail.mode == "RGBA"
+    assert thumbnail.getpixel((0, 0))[3] == 0
+
+
+def test_a_small_image_is_not_enlarged(bob):
+    attachment = upload(bob, content=image_bytes("PNG", size=(5, 7)))
+    assert thumbnail_of(attachment).size == (5, 7)
+
+
+def test_other_files_have_no_thumbnail(bob):
+    attachment = upload(bob, content=b"notes", name="notes.txt", content_type="text/plain")
+    assert not attachment.thumbnail
+
+
+def test_allowed_types_narrows_the_settings_list(bob):
+    with pytest.raises(InvalidInput) as error:
+        upload(
+            bob,
+            content=b"notes",
+            name="notes.txt",
+            content_type="text/plain",
+            allowed_types=["image/png"],
+        )
+    assert error.value.field == "file"
+    assert not Attachment.objects.exists()
+
+
+def test_allowed_types_cannot_widen_the_settings_list(bob, settings):
+    settings.CHAT_UPLOAD_ALLOWED_TYPES = ["image/png"]
+    with pytest.raises(InvalidInput):
+        upload(
+            bob,
+            content=image_bytes("GIF"),
+            name="a.gif",
+            content_type="image/gif",
+            allowed_types=["image/gif"],
+        )
+    assert not Attachment.objects.exists()
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_decoding(bob, settings):
+    settings.CHAT_IMAGE_MAX_PIXELS = 99
+    with pytest.raises(InvalidInput) as error:
+        upload(bob, content=image_bytes("PNG", size=(10, 10)))
+    assert error.value.field == "file"
+    assert not Attachment.objects.exists()
