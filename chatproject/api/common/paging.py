@@ -8,7 +8,7 @@ No list is near 2^31 rows, so an offset at the bound is simply an empty page.
 
 from dataclasses import dataclass
 
-from rest_framework import serializers
+from chatproject.api.common.filters import IntegerFilter, QueryFilterSet
 
 OFFSET_MAX = 2**31 - 1
 
@@ -23,32 +23,25 @@ class Page:
         return queryset[self.offset : self.offset + self.limit]
 
 
-class PageQuery(serializers.Serializer):
-    """``limit`` (1..``max_limit``, default ``default_limit``) and ``offset`` (0..OFFSET_MAX).
+def offset_filter(**kwargs) -> IntegerFilter:
+    """An offset parameter: 0 to ``OFFSET_MAX``, default 0."""
+    return IntegerFilter(min_value=0, max_value=OFFSET_MAX, initial=0, **kwargs)
 
-    Subclass and set the class attributes; declared fields of a subclass are kept, so a
-    list's other query parameters can sit beside the paging ones.
+
+class PageQuery(QueryFilterSet):
+    """``limit`` (1..500, default 100) and ``offset`` (0..OFFSET_MAX, default 0).
+
+    Subclass to change the limit's bounds (redeclare ``limit``) or to add a list's other
+    parameters beside the paging ones.
     """
 
-    default_limit = 100
-    max_limit = 500
-    limit_param = "limit"
-    offset_param = "offset"
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields[self.limit_param] = serializers.IntegerField(
-            min_value=1, max_value=self.max_limit, default=self.default_limit
-        )
-        fields[self.offset_param] = serializers.IntegerField(
-            min_value=0, max_value=OFFSET_MAX, default=0
-        )
-        return fields
+    limit = IntegerFilter(min_value=1, max_value=500, initial=100)
+    offset = offset_filter()
 
     def page(self) -> Page:
-        """The validated page (call after ``is_valid``)."""
-        data = self.validated_data
-        return Page(limit=data[self.limit_param], offset=data[self.offset_param])
+        """The page asked for; raises a 400 (``ValidationError``) if a value is bad."""
+        data = self.cleaned()
+        return Page(limit=data["limit"], offset=data["offset"])
 
 
 def parse_page(params, query_class: type[PageQuery] = PageQuery) -> Page:
@@ -56,6 +49,4 @@ def parse_page(params, query_class: type[PageQuery] = PageQuery) -> Page:
 
     An empty parameter (``?offset=``) means the same as an absent one.
     """
-    query = query_class(data={k: v for k, v in params.items() if str(v).strip()})
-    query.is_valid(raise_exception=True)
-    return query.page()
+    return query_class(params).page()

@@ -1,6 +1,11 @@
-"""How each credential appears in the OpenAPI schema (drf-spectacular extensions)."""
+"""How the surfaces appear in the OpenAPI schema: credentials and the viewsets' schema."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
+
+# The router regex of a path id: any one segment (the view parses it; see ``ids``).
+ANY_SEGMENT = "[^/]+"
 
 
 class UserTokenScheme(OpenApiAuthenticationExtension):
@@ -38,3 +43,33 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "A workspace API key (also accepted as 'Bearer <key>').",
         }
+
+
+class SurfaceAutoSchema(AutoSchema):
+    """The OpenAPI view of a surface's viewset says what the decorators say, nothing guessed.
+
+    - An answer is a list when its serializer is declared ``many=True``, not because the
+      action happens to be called ``list`` (``GET /v1/chats`` answers one paged object).
+    - Descriptions come from ``extend_schema(description=...)`` only: docstrings are
+      written for the people changing the code, not for API clients.
+    """
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            by_code = {str(code): s for code, s in serializer.items()}
+            serializer = by_code[min(by_code)]
+        return is_list_serializer(serializer)
+
+    def get_description(self) -> str:
+        return ""
+
+    def _resolve_path_parameters(self, variables):
+        # Path ids match any segment and are parsed in the view (a malformed one is a
+        # 404 like an unknown one), so the router's catch-all regex is no contract.
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"].get("pattern") == f"^{ANY_SEGMENT}$":
+                del parameter["schema"]["pattern"]
+        return parameters

@@ -1,71 +1,10 @@
 """Translation between the Session API's documented shapes and the domain. No logic here."""
 
-import re
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatproject.api.common.fields import StrictCharField
-from chats.selectors import MessageSort, reactions_summary
-from reactions.models import ALIASES, THUMBS_DOWN, THUMBS_UP
-
-SORT_CHOICES = [MessageSort.CREATED_AT, MessageSort.PINNED, THUMBS_UP, THUMBS_DOWN]
-# Seed 000 declares Skip and Take as int32; a larger Skip would overflow the database's OFFSET.
-INT32_MAX = 2**31 - 1
-
-
-class GivenIsParsed:
-    """A query parameter that is present but empty (``Take=``) is malformed, not absent.
-
-    DRF reads an empty form value of an optional field as "not given"; the seed's
-    parameters have defaults for *absent* values only.
-    """
-
-    def get_value(self, dictionary):
-        if self.field_name in dictionary and dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
-
-
-class StrictBooleanField(GivenIsParsed, serializers.BooleanField):
-    """``true``/``false`` only (any case): ``Ascending=maybe`` is an error, not a guess."""
-
-    TRUE_VALUES = {"true", "True", "TRUE", True}
-    FALSE_VALUES = {"false", "False", "FALSE", False}
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = data.strip().lower()
-            if data in {"true", "false"}:
-                return data == "true"
-        elif isinstance(data, bool):
-            return data
-        self.fail("invalid", input=data)
-
-
-class StrictIntegerField(GivenIsParsed, serializers.IntegerField):
-    """Digits only: ``Take=5.0`` or ``Skip=1e3`` is malformed, not rounded into a number."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and not re.fullmatch(r"\s*[+-]?\d{1,12}\s*", data):
-            self.fail("invalid")
-        if isinstance(data, bool | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class SortByField(GivenIsParsed, serializers.ChoiceField):
-    """The seed's enum, plus the ``:thumbs_up:`` spellings its prose uses for the same reactions."""
-
-    def to_internal_value(self, data):
-        return super().to_internal_value(ALIASES.get(data, data) if isinstance(data, str) else data)
-
-
-class ListQuerySerializer(serializers.Serializer):
-    Skip = StrictIntegerField(min_value=0, max_value=INT32_MAX, default=0)
-    Take = StrictIntegerField(min_value=1, max_value=20, default=20)
-    SortBy = SortByField(choices=SORT_CHOICES, default=MessageSort.CREATED_AT)
-    Ascending = StrictBooleanField(default=True)
+from chats.selectors import reactions_summary
 
 
 class CreateChatMessageRequest(serializers.Serializer):

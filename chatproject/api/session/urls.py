@@ -1,29 +1,20 @@
-from django.urls import path, re_path
+"""The Session API's routes, included at ``v1/``: two viewsets on a router, then the
+catch-all that answers any other ``/v1/`` path with a problem document.
+
+The router lists ``chats/reactions`` (a list action) before ``chats/{chat_id}``, so it
+is never read as an id. No trailing slashes: the seed's paths have none.
+"""
+
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
 
 from chatproject.api.session import views
 
-# Included at ``v1/``. ``chats/reactions`` precedes ``chats/<chat_id>`` so it is not read as an id.
+router = SimpleRouter(trailing_slash=False)
+router.register("chats", views.ChatViewSet, basename="session-chat")
+router.register("sessions", views.SessionViewSet, basename="session")
+
 urlpatterns = [
-    path("chats", views.ChatsView.as_view(), name="session-chats"),
-    path("chats/reactions", views.ReactionsView.as_view(), name="session-reactions"),
-    path("chats/<str:chat_id>", views.ChatView.as_view(), name="session-chat"),
-    path(
-        "chats/<str:chat_id>/reactions",
-        views.ChatReactionsView.as_view(),
-        name="session-chat-reactions",
-    ),
-    path(
-        "chats/<str:chat_id>/reactions/<str:reaction_id>",
-        views.ChatReactionView.as_view(),
-        name="session-chat-reaction",
-    ),
-    path("chats/<str:chat_id>/pins", views.ChatPinsView.as_view(), name="session-chat-pins"),
-    path(
-        "chats/<str:chat_id>/pins/<str:pin_id>",
-        views.ChatPinView.as_view(),
-        name="session-chat-pin",
-    ),
-    path("sessions", views.SessionsView.as_view(), name="session-create"),
-    path("sessions/<str:session_id>/join", views.SessionJoinView.as_view(), name="session-join"),
+    *router.urls,
     re_path(r"^.*$", views.UnknownPathView.as_view(), name="session-unknown"),
 ]

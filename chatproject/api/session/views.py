@@ -1,22 +1,29 @@
 """The Session API (seeds 000/001): a live session's chat, moderated by its host.
 
-Views parse and check, call one service or selector, and translate the answer. Every rule
-(who may remove, pin, react; limits; conflicts) lives in the services.
+Two viewsets on a router (``urls.py``): ``ChatViewSet`` for ``/v1/chats...`` (session
+token) and ``SessionViewSet`` for ``/v1/sessions...`` (user token). Each action parses,
+calls one service or selector, and renders. Every rule (who may remove, pin, react;
+limits; conflicts) lives in the services.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
 from chatproject.accounts.services import token_issue
 from chatproject.api.common.auth import SessionTokenAuthentication, UserTokenAuthentication
 from chatproject.api.common.bodies import JSONParser, parse_body
+from chatproject.api.common.filters import query_parameters
 from chatproject.api.common.ids import body_ids, path_id
+from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.session import problems
 from chatproject.api.session import serializers as s
+from chatproject.api.session.filters import ChatListQuery
 from chatproject.errors import NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
@@ -63,16 +70,24 @@ def problem_responses(*statuses: int) -> dict:
     }
 
 
-class SessionAPIView(APIView):
-    """Base of the surface: its parsers, problem-details errors and session-token auth."""
+class SessionSurface:
+    """What every view of the surface shares: parsers, problem-details errors, auth."""
 
     authentication_classes = [SessionTokenAuthentication]
     parser_classes = [JSONParser, TextJSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyAcceptNegotiation
+    schema = SurfaceAutoSchema()
 
     def get_exception_handler(self):
         return problems.exception_handler
+
+
+class ChatViewSet(SessionSurface, ViewSet):
+    """``/v1/chats...``: the messages of the session the token belongs to."""
+
+    lookup_url_kwarg = "chat_id"
+    lookup_value_regex = ANY_SEGMENT
 
     @property
     def session(self) -> Thread:
@@ -89,21 +104,14 @@ class SessionAPIView(APIView):
             user=self.request.user, message_id=path_id(chat_id), thread_id=self.session.pk
         )
 
-    def body(self, serializer_class):
-        return parse_body(self.request, serializer_class)
-
-
-class ChatsView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Retrieve paginated list of chat messages",
-        parameters=[s.ListQuerySerializer],
+        parameters=query_parameters(ChatListQuery),
         responses={200: s.PagedMessagesDto, **problem_responses(400, 401, 404)},
     )
-    def get(self, request):
-        query = s.ListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
+    def list(self, request):
+        q = ChatListQuery(request.query_params).cleaned()
         sort_by = q["SortBy"]
         if sort_by in (MessageSort.CREATED_AT, MessageSort.PINNED):
             ordered = chat_selectors.thread_messages_sorted(
@@ -126,42 +134,22 @@ class ChatsView(SessionAPIView):
         request=s.CreateChatMessageRequest,
         responses={200: s.SingleMessageDto, **problem_responses(400, 401, 404)},
     )
-    def post(self, request):
-        data = self.body(s.CreateChatMessageRequest)
+    def create(self, request):
+        data = parse_body(request, s.CreateChatMessageRequest)
         message = chat_services.message_send(
             thread=self.session, author=request.user, text=data["message"]
         )
         return Response(s.SingleMessageDto(message).data)
 
-
-class ChatView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Delete a specific chat message",
         responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
     )
-    def delete(self, request, chat_id):
+    def destroy(self, request, chat_id):
         chat_services.message_remove(message=self.message(chat_id), actor=request.user)
         return Response(status=200)
 
-
-class ChatReactionsView(SessionAPIView):
-    @extend_schema(
-        tags=["Session"],
-        summary="Add a reaction to a chat message",
-        request=s.CreateChatReactionRequest,
-        responses={200: s.ChatReactionCreatedResponseDto, **problem_responses(400, 401, 404, 409)},
-    )
-    def post(self, request, chat_id):
-        message = self.message(chat_id)
-        data = self.body(s.CreateChatReactionRequest)
-        reaction = reaction_services.reaction_add(
-            message=message, user=request.user, name=data["reaction"]
-        )
-        return Response({"reactionId": str(reaction.pk)})
-
-
-class ReactionsView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Fetch reactions for multiple messages",
@@ -170,7 +158,8 @@ class ReactionsView(SessionAPIView):
         ],
         responses={200: s.ChatMessagesReactionsDto(many=True), **problem_responses(400, 401)},
     )
-    def get(self, request):
+    @action(detail=False, methods=["get"], url_path="reactions")
+    def reactions_of_many(self, request):
         raw_ids = request.query_params.getlist("chatId")
         if len(raw_ids) > MAX_CHAT_IDS:
             raise drf_serializers.ValidationError({"chatId": [f"At most {MAX_CHAT_IDS} ids."]})
@@ -179,21 +168,33 @@ class ReactionsView(SessionAPIView):
         reactions = reaction_selectors.reactions_of_messages(messages=visible)
         return Response(s.ChatMessagesReactionsDto(reactions, many=True).data)
 
+    @extend_schema(
+        tags=["Session"],
+        summary="Add a reaction to a chat message",
+        request=s.CreateChatReactionRequest,
+        responses={200: s.ChatReactionCreatedResponseDto, **problem_responses(400, 401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="reactions")
+    def react(self, request, chat_id):
+        message = self.message(chat_id)
+        data = parse_body(request, s.CreateChatReactionRequest)
+        reaction = reaction_services.reaction_add(
+            message=message, user=request.user, name=data["reaction"]
+        )
+        return Response({"reactionId": str(reaction.pk)})
 
-class ChatReactionView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Remove a reaction from a chat message",
         responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
     )
-    def delete(self, request, chat_id, reaction_id):
+    @action(detail=True, methods=["delete"], url_path=f"reactions/(?P<reaction_id>{ANY_SEGMENT})")
+    def unreact(self, request, chat_id, reaction_id):
         message = self.message(chat_id)
         reaction = reaction_selectors.reaction_of_message(message=message, reaction_id=reaction_id)
         reaction_services.reaction_remove(reaction=reaction, actor=request.user)
         return Response(status=200)
 
-
-class ChatPinsView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Pin a chat message",
@@ -201,28 +202,31 @@ class ChatPinsView(SessionAPIView):
         request=None,
         responses={200: s.PinCreatedDto, **problem_responses(401, 403, 404, 409)},
     )
-    def post(self, request, chat_id):
+    @action(detail=True, methods=["post"], url_path="pins")
+    def pin(self, request, chat_id):
         pin = pin_services.pin_add(message=self.message(chat_id), actor=request.user)
         return Response(s.PinCreatedDto(pin).data)
 
-
-class ChatPinView(SessionAPIView):
     @extend_schema(
         tags=["Session"],
         summary="Unpin a chat message",
         responses={200: OpenApiResponse(description="Success"), **problem_responses(401, 403, 404)},
     )
-    def delete(self, request, chat_id, pin_id):
+    @action(detail=True, methods=["delete"], url_path=f"pins/(?P<pin_id>{ANY_SEGMENT})")
+    def unpin(self, request, chat_id, pin_id):
         message = self.message(chat_id)
         pin = pin_selectors.pin_of_message(message=message, pin_id=pin_id)
         pin_services.pin_remove(pin=pin, actor=request.user)
         return Response(status=200)
 
 
-class SessionsView(SessionAPIView):
-    """Ours (the seed only says tokens are "issued by session credentials")."""
+class SessionViewSet(SessionSurface, ViewSet):
+    """``/v1/sessions...``: ours (the seed only says tokens are "issued by session
+    credentials"). Takes a user token from ``POST /token`` and answers session tokens."""
 
     authentication_classes = [UserTokenAuthentication]
+    lookup_url_kwarg = "session_id"
+    lookup_value_regex = ANY_SEGMENT
 
     @extend_schema(
         tags=["Session"],
@@ -231,8 +235,8 @@ class SessionsView(SessionAPIView):
         request=s.CreateSessionRequest,
         responses={201: s.SessionCreatedDto, **problem_responses(400, 401, 403)},
     )
-    def post(self, request):
-        data = self.body(s.CreateSessionRequest)
+    def create(self, request):
+        data = parse_body(request, s.CreateSessionRequest)
         workspace = thread_selectors.workspace_for_user(user=request.user)
         if workspace is None:
             raise PermissionDenied("You do not belong to a workspace.")
@@ -242,10 +246,6 @@ class SessionsView(SessionAPIView):
         _, token = token_issue(user=request.user, thread=thread, name="session host")
         return Response({"sessionId": str(thread.pk), "token": token}, status=201)
 
-
-class SessionJoinView(SessionAPIView):
-    authentication_classes = [UserTokenAuthentication]
-
     @extend_schema(
         tags=["Session"],
         summary="Join a session (like opening its link)",
@@ -254,7 +254,8 @@ class SessionJoinView(SessionAPIView):
         request=None,
         responses={200: s.SessionTokenDto, **problem_responses(401, 404)},
     )
-    def post(self, request, session_id):
+    @action(detail=True, methods=["post"])
+    def join(self, request, session_id):
         user = request.user
         thread = thread_selectors.session_joinable_by(user=user, thread_id=path_id(session_id))
         thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
@@ -262,7 +263,7 @@ class SessionJoinView(SessionAPIView):
         return Response({"token": token})
 
 
-class UnknownPathView(SessionAPIView):
+class UnknownPathView(SessionSurface, APIView):
     """Any other path under ``/v1/``: a problem document, not Django's HTML page."""
 
     authentication_classes: list = []

@@ -12,14 +12,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatproject.api.common.fields import StrictCharField, StrictUUIDField
-from chatproject.api.common.paging import PageQuery
 from reactions.models import THUMBS_DOWN, THUMBS_UP
 from threads.models import Thread
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_FILES_PER_MESSAGE = 10
 MAX_USERS_PER_REQUEST = 500
-SEARCH_MAX_LENGTH = 200
 
 # The seed's thread types; session and support threads belong to other surfaces.
 TYPE_OF_KIND = {
@@ -38,26 +36,6 @@ def epoch_ms(value: datetime | None) -> int:
 
 
 # --- input --------------------------------------------------------------------------
-
-
-class ThreadListQuery(PageQuery):
-    default_limit = 100
-    max_limit = 500
-
-
-class MessageListQuery(serializers.Serializer):
-    after = serializers.UUIDField(
-        required=False, help_text="Message id: the messages sent right after this one."
-    )
-    before = serializers.UUIDField(
-        required=False, help_text="Message id: the latest messages sent before this one."
-    )
-    search = serializers.CharField(
-        required=False,
-        max_length=SEARCH_MAX_LENGTH,
-        help_text="Text searched in message content, case-insensitively.",
-    )
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
 
 
 class SendMessageRequest(serializers.Serializer):
@@ -96,11 +74,6 @@ class AddUsersRequest(serializers.Serializer):
     )
 
 
-class PeopleQuery(PageQuery):
-    default_limit = 100
-    max_limit = 500
-
-
 class UploadRequest(serializers.Serializer):
     file = serializers.FileField()
 
@@ -122,7 +95,7 @@ class ChatFile(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, attachment) -> str:
-        path = reverse("team-file", args=[attachment.id])
+        path = reverse("team-file-detail", args=[attachment.id])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -1,44 +1,17 @@
-"""The Team API, included at ``api/v1/``.
+"""The Team API's routes, included at ``api/v1/``: one viewset per resource on a router.
 
 Its paths (``chat/...``, ``users``, ``files``) never meet the Support API's ``chats...``,
-which is included at the same prefix.
+which is included at the same prefix. No trailing slashes: the seed's paths have none.
 """
 
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from chatproject.api.team import views
 
-urlpatterns = [
-    path("chat/threads", views.ThreadsView.as_view(), name="team-threads"),
-    path("chat/threads/<str:thread_id>", views.ThreadView.as_view(), name="team-thread"),
-    path(
-        "chat/threads/<str:thread_id>/messages",
-        views.ThreadMessagesView.as_view(),
-        name="team-thread-messages",
-    ),
-    path(
-        "chat/threads/<str:thread_id>/users",
-        views.ThreadUsersView.as_view(),
-        name="team-thread-users",
-    ),
-    path(
-        "chat/threads/<str:thread_id>/users/<str:user_id>",
-        views.ThreadUserView.as_view(),
-        name="team-thread-user",
-    ),
-    path("chat/messages", views.MessagesView.as_view(), name="team-messages"),
-    path(
-        "chat/messages/<str:message_id>/likes",
-        views.MessageLikesView.as_view(),
-        name="team-message-likes",
-    ),
-    path(
-        "chat/messages/<str:message_id>/dislikes",
-        views.MessageDislikesView.as_view(),
-        name="team-message-dislikes",
-    ),
-    path("users", views.PeopleView.as_view(), name="team-users"),
-    path("users/me", views.MeView.as_view(), name="team-me"),
-    path("files", views.FilesView.as_view(), name="team-files"),
-    path("files/<str:file_id>", views.FileView.as_view(), name="team-file"),
-]
+router = SimpleRouter(trailing_slash=False)
+router.register("chat/threads", views.ThreadViewSet, basename="team-thread")
+router.register("chat/messages", views.MessageViewSet, basename="team-message")
+router.register("users", views.PeopleViewSet, basename="team-user")
+router.register("files", views.FileViewSet, basename="team-file")
+
+urlpatterns = router.urls

@@ -2,23 +2,27 @@
 counts, replies, files and likes; plus the endpoints the seed relies on but does not
 document (people, thread creation and membership, likes, files).
 
-Views parse and check the request's shape, call one service or selector, and translate
-the answer. Who may do what, limits and conflicts live in the services.
+Four viewsets on a router (``urls.py``), one per resource. Each action parses the
+request, calls one service or selector, and renders. Who may do what, limits and
+conflicts live in the services.
 """
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
-from chatproject.api.common import schema  # noqa: F401  (registers the UserBearer scheme)
 from chatproject.api.common.auth import UserTokenAuthentication
 from chatproject.api.common.bodies import JSONParser, parse_body
+from chatproject.api.common.filters import query_parameters
 from chatproject.api.common.ids import path_id
 from chatproject.api.common.paging import parse_page
+from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.team import errors
 from chatproject.api.team import serializers as s
+from chatproject.api.team.filters import MessageHistoryQuery, PeopleQuery, ThreadListQuery
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
@@ -38,24 +42,20 @@ def error_responses(*statuses: int) -> dict:
     }
 
 
-class TeamAPIView(APIView):
-    """Base of the surface: user-token auth, JSON bodies, the surface's error format."""
+class TeamSurface:
+    """What every viewset of the surface shares: user-token auth, JSON bodies, the
+    surface's error format, and finding what the caller may see."""
 
     authentication_classes = [UserTokenAuthentication]
     parser_classes = [JSONParser]
+
+    schema = SurfaceAutoSchema()
 
     def get_exception_handler(self):
         return errors.exception_handler
 
     def body(self, serializer_class) -> dict:
         return parse_body(self.request, serializer_class)
-
-    def query(self, serializer_class) -> dict:
-        # An empty parameter (``?after=``) means the same as an absent one.
-        params = {k: v for k, v in self.request.query_params.items() if v.strip()}
-        serializer = serializer_class(data=params)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def thread(self, thread_id) -> Thread:
         """A thread of this surface the caller may see; 404 for anything else."""
@@ -101,20 +101,41 @@ class TeamAPIView(APIView):
         return s.ChatMessage(message, context={"request": self.request}).data
 
 
-# --- documented (seed 002) -------------------------------------------------------------
+def _react_schema(noun: str):
+    return extend_schema(
+        tags=TAGS,
+        summary=f"{noun.capitalize()} a message",
+        description="Answers the updated message; the same reaction twice is a 409.",
+        request=None,
+        responses={200: s.ChatMessage, **error_responses(401, 404, 409)},
+    )
 
 
-class ThreadsView(TeamAPIView):
+def _unreact_schema(noun: str):
+    return extend_schema(
+        tags=TAGS,
+        summary=f"Take back your {noun}",
+        description="Answers the updated message; 404 if you had not reacted so.",
+        responses={200: s.ChatMessage, **error_responses(401, 404)},
+    )
+
+
+class ThreadViewSet(TeamSurface, ViewSet):
+    """``/chat/threads...``: the caller's threads, their history and their members."""
+
+    lookup_url_kwarg = "thread_id"
+    lookup_value_regex = ANY_SEGMENT
+
     @extend_schema(
         tags=TAGS,
         summary="Get chat threads",
         description="The caller's personal, group and custom threads, latest activity first. "
         "Paged with `limit` (default 100, at most 500) and `offset`.",
-        parameters=[s.ThreadListQuery],
+        parameters=query_parameters(ThreadListQuery),
         responses={200: s.ChatThread(many=True), **error_responses(400, 401)},
     )
-    def get(self, request):
-        paging = parse_page(request.query_params, s.ThreadListQuery)
+    def list(self, request):
+        paging = parse_page(request.query_params, ThreadListQuery)
         threads = chat_selectors.threads_with_activity(user=request.user, kinds=s.TEAM_KINDS)
         page = list(paging.cut(threads))
         chat_selectors.attach_last_messages(page)
@@ -129,7 +150,7 @@ class ThreadsView(TeamAPIView):
         request=s.CreateThreadRequest,
         responses={201: s.ChatThread, **error_responses(400, 401, 403)},
     )
-    def post(self, request):
+    def create(self, request):
         data = self.body(s.CreateThreadRequest)
         workspace = thread_selectors.workspace_for_user(user=request.user)
         if workspace is None:
@@ -156,30 +177,27 @@ class ThreadsView(TeamAPIView):
             )
         return Response(self.chat_thread(thread.pk), status=201)
 
-
-class ThreadView(TeamAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Get one chat thread",
         responses={200: s.ChatThread, **error_responses(401, 404)},
     )
-    def get(self, request, thread_id):
+    def retrieve(self, request, thread_id):
         return Response(self.chat_thread(self.thread(path_id(thread_id)).pk))
 
-
-class ThreadMessagesView(TeamAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Get messages",
         description="Oldest first. Without `after`: the latest `limit` messages (before "
         "`before` when given); with `after`: the `limit` messages right after it. Reading the "
         "latest page (no `after`, `before` or `search`) marks the thread read.",
-        parameters=[s.MessageListQuery],
+        parameters=query_parameters(MessageHistoryQuery),
         responses={200: s.ChatMessage(many=True), **error_responses(400, 401, 404)},
     )
-    def get(self, request, thread_id):
+    @action(detail=True, methods=["get"])
+    def messages(self, request, thread_id):
         thread = self.thread(path_id(thread_id))
-        q = self.query(s.MessageListQuery)
+        q = MessageHistoryQuery(request.query_params).cleaned()
         anchors = {}
         for field in ("after", "before"):
             if field in q:
@@ -197,8 +215,47 @@ class ThreadMessagesView(TeamAPIView):
             thread_services.thread_mark_read(thread=thread, actor=request.user, up_to=page[-1])
         return Response(s.ChatMessage(page, many=True, context={"request": request}).data)
 
+    # Ours: thread membership.
 
-class MessagesView(TeamAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Add users to a thread",
+        description="Any member may add people to a custom thread; group threads need a "
+        "thread admin; personal threads never change. All users are added or none.",
+        request=s.AddUsersRequest,
+        responses={200: s.ChatThread, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="users")
+    def add_users(self, request, thread_id):
+        thread = self.thread(path_id(thread_id))
+        data = self.body(s.AddUsersRequest)
+        users = self.people(data["users"], field="users")
+        thread_services.membership_add_many(thread=thread, users=users, actor=request.user)
+        return Response(self.chat_thread(thread.pk))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove a user from a thread (or leave it)",
+        description="Anyone may leave; thread admins may remove others.",
+        responses={204: None, **error_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["delete"], url_path=f"users/(?P<user_id>{ANY_SEGMENT})")
+    def remove_user(self, request, thread_id, user_id):
+        thread = self.thread(path_id(thread_id))
+        member = thread_selectors.people_for_user(user=request.user).filter(pk=path_id(user_id))
+        member = member.first()
+        if member is None:
+            raise NotFound("Not a member of this thread.")
+        thread_services.membership_remove(thread=thread, user=member, actor=request.user)
+        return Response(status=204)
+
+
+class MessageViewSet(TeamSurface, ViewSet):
+    """``/chat/messages...``: sending, and (ours) likes and dislikes."""
+
+    lookup_url_kwarg = "message_id"
+    lookup_value_regex = ANY_SEGMENT
+
     @extend_schema(
         tags=TAGS,
         summary="Send message",
@@ -207,7 +264,7 @@ class MessagesView(TeamAPIView):
         request=s.SendMessageRequest,
         responses={200: s.SendMessageResponse, **error_responses(400, 401, 404)},
     )
-    def post(self, request):
+    def create(self, request):
         data = self.body(s.SendMessageRequest)
         user = request.user
         # Resolve the target first: an invisible thread is a 404 whatever else is wrong.
@@ -244,126 +301,73 @@ class MessagesView(TeamAPIView):
             answer["thread"] = self.chat_thread(thread.pk)
         return Response(answer)
 
+    # The seed's ``likes``/``dislikes`` are the shared ``:thumbsup:``/``:thumbsdown:``
+    # reactions, so a like here is the row every other surface shows.
 
-# --- ours: thread membership -----------------------------------------------------------
-
-
-class ThreadUsersView(TeamAPIView):
-    @extend_schema(
-        tags=TAGS,
-        summary="Add users to a thread",
-        description="Any member may add people to a custom thread; group threads need a "
-        "thread admin; personal threads never change. All users are added or none.",
-        request=s.AddUsersRequest,
-        responses={200: s.ChatThread, **error_responses(400, 401, 403, 404)},
-    )
-    def post(self, request, thread_id):
-        thread = self.thread(path_id(thread_id))
-        data = self.body(s.AddUsersRequest)
-        users = self.people(data["users"], field="users")
-        thread_services.membership_add_many(thread=thread, users=users, actor=request.user)
-        return Response(self.chat_thread(thread.pk))
-
-
-class ThreadUserView(TeamAPIView):
-    @extend_schema(
-        tags=TAGS,
-        summary="Remove a user from a thread (or leave it)",
-        description="Anyone may leave; thread admins may remove others.",
-        responses={204: None, **error_responses(400, 401, 403, 404)},
-    )
-    def delete(self, request, thread_id, user_id):
-        thread = self.thread(path_id(thread_id))
-        member = thread_selectors.people_for_user(user=request.user).filter(pk=path_id(user_id))
-        member = member.first()
-        if member is None:
-            raise NotFound("Not a member of this thread.")
-        thread_services.membership_remove(thread=thread, user=member, actor=request.user)
-        return Response(status=204)
-
-
-# --- ours: likes and dislikes ------------------------------------------------------------
-
-
-class _ReactionView(TeamAPIView):
-    """The seed's ``likes``/``dislikes`` are the shared ``:thumbsup:``/``:thumbsdown:``
-    reactions, so a like here is the row every other surface shows."""
-
-    reaction: str
-
-    def post(self, request, message_id):
+    def _react(self, message_id, name: str) -> Response:
         message = self.message(path_id(message_id))
-        reaction_services.reaction_add(message=message, user=request.user, name=self.reaction)
+        reaction_services.reaction_add(message=message, user=self.request.user, name=name)
         return Response(self.chat_message(message.pk))
 
-    def delete(self, request, message_id):
+    def _unreact(self, message_id, name: str) -> Response:
         message = self.message(path_id(message_id))
         reaction_services.reaction_remove_by_name(
-            message=message, user=request.user, name=self.reaction
+            message=message, user=self.request.user, name=name
         )
         return Response(self.chat_message(message.pk))
 
+    @_react_schema("like")
+    @action(detail=True, methods=["post"])
+    def likes(self, request, message_id):
+        return self._react(message_id, THUMBS_UP)
 
-def _reaction_schema(noun: str):
-    return extend_schema_view(
-        post=extend_schema(
-            tags=TAGS,
-            summary=f"{noun.capitalize()} a message",
-            description="Answers the updated message; the same reaction twice is a 409.",
-            request=None,
-            responses={200: s.ChatMessage, **error_responses(401, 404, 409)},
-        ),
-        delete=extend_schema(
-            tags=TAGS,
-            summary=f"Take back your {noun}",
-            description="Answers the updated message; 404 if you had not reacted so.",
-            responses={200: s.ChatMessage, **error_responses(401, 404)},
-        ),
-    )
+    @_unreact_schema("like")
+    @likes.mapping.delete
+    def unlike(self, request, message_id):
+        return self._unreact(message_id, THUMBS_UP)
 
+    @_react_schema("dislike")
+    @action(detail=True, methods=["post"])
+    def dislikes(self, request, message_id):
+        return self._react(message_id, THUMBS_DOWN)
 
-@_reaction_schema("like")
-class MessageLikesView(_ReactionView):
-    reaction = THUMBS_UP
+    @_unreact_schema("dislike")
+    @dislikes.mapping.delete
+    def undislike(self, request, message_id):
+        return self._unreact(message_id, THUMBS_DOWN)
 
 
-@_reaction_schema("dislike")
-class MessageDislikesView(_ReactionView):
-    reaction = THUMBS_DOWN
+class PeopleViewSet(TeamSurface, ViewSet):
+    """``/users...`` (ours): the people the caller may address, and the caller."""
 
-
-# --- ours: people ------------------------------------------------------------------------
-
-
-class PeopleView(TeamAPIView):
     @extend_schema(
         tags=TAGS,
         summary="People in your workspaces",
         description="By username; paged with `limit` (default 100, at most 500) and `offset`.",
-        parameters=[s.PeopleQuery],
+        parameters=query_parameters(PeopleQuery),
         responses={200: s.Person(many=True), **error_responses(400, 401)},
     )
-    def get(self, request):
-        paging = parse_page(request.query_params, s.PeopleQuery)
+    def list(self, request):
+        paging = parse_page(request.query_params, PeopleQuery)
         page = paging.cut(thread_selectors.people_for_user(user=request.user))
         return Response(s.Person(page, many=True).data)
 
-
-class MeView(TeamAPIView):
     @extend_schema(
         tags=TAGS,
         summary="The caller",
         responses={200: s.Person, **error_responses(401)},
     )
-    def get(self, request):
+    @action(detail=False, methods=["get"])
+    def me(self, request):
         return Response(s.Person(request.user).data)
 
 
-# --- ours: files -------------------------------------------------------------------------
+class FileViewSet(TeamSurface, ViewSet):
+    """``/files...`` (ours): uploads to send in messages, and their download."""
 
-
-class FilesView(TeamAPIView):
     parser_classes = [MultiPartParser]
+    lookup_url_kwarg = "file_id"
+    lookup_value_regex = ANY_SEGMENT
 
     @extend_schema(
         tags=TAGS,
@@ -373,15 +377,13 @@ class FilesView(TeamAPIView):
         request={"multipart/form-data": s.UploadRequest},
         responses={201: s.ChatFile, **error_responses(400, 401, 415)},
     )
-    def post(self, request):
+    def create(self, request):
         upload = request.data.get("file") if hasattr(request.data, "get") else None
         if upload is None or isinstance(upload, str):
             raise InvalidInput("A file is required.", field="file")
         attachment = chat_services.attachment_create(uploaded_by=request.user, file=upload)
         return Response(s.ChatFile(attachment, context={"request": request}).data, status=201)
 
-
-class FileView(TeamAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Download a file",
@@ -391,7 +393,7 @@ class FileView(TeamAPIView):
             **error_responses(401, 404),
         },
     )
-    def get(self, request, file_id):
+    def retrieve(self, request, file_id):
         attachment = chat_selectors.attachment_get_for_user(
             user=request.user, attachment_id=path_id(file_id)
         )

@@ -1,0 +1,186 @@
+"""List queries as django-filter ``FilterSet``s: one declaration per list.
+
+A list's ``FilterSet`` is where its query parameters are declared: their types and
+bounds (the form validates them), their defaults (a field's ``initial``), their help
+text, and from all that the OpenAPI parameters (:func:`query_parameters`). The selector
+the view calls does the database work (keyset pages, sorting, search), so a view reads
+``QuerySet(request.query_params).cleaned()`` and passes the values on.
+
+An invalid query raises a DRF ``ValidationError`` keyed by parameter name, so every
+surface renders it in its own format like any other bad input.
+"""
+
+import re
+
+import django_filters
+from django import forms
+from drf_spectacular.plumbing import build_choice_description_list
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+
+class IntegerFilter(django_filters.Filter):
+    """An integer parameter (``min_value``/``max_value`` bound it)."""
+
+    field_class = forms.IntegerField
+
+
+class _Unqueried:
+    """Stands in for the queryset of a FilterSet that parses a query and filters nothing."""
+
+    model = None
+
+
+class QueryFilterSet(django_filters.FilterSet):
+    """Base of every list query of the surfaces.
+
+    ``empty_is_absent``: whether ``?after=`` means the same as no ``after`` (Team) or is
+    a malformed value (Session, whose seed gives defaults for *absent* values only).
+    """
+
+    empty_is_absent = True
+
+    def __init__(self, data=None, **kwargs):
+        data = {} if data is None else data
+        if self.empty_is_absent:
+            data = {k: v for k, v in data.items() if str(v).strip()}
+        # The selector does the querying (keyset pages, sorts, search in one query), so
+        # this FilterSet parses only and is never asked for ``.qs``.
+        super().__init__(data, queryset=_Unqueried(), **kwargs)
+        for name, filter_ in self.filters.items():
+            if filter_._label is None:
+                filter_.label = name  # (django-filter would look the name up in a model)
+
+    def cleaned(self) -> dict:
+        """The parameters given, plus defaults of those absent; raises a 400 if any is bad.
+
+        An absent parameter without a default is not in the answer (as with serializers).
+        """
+        if not self.is_valid():
+            raise serializers.ValidationError(
+                {
+                    name: [message for error in errors for message in error.messages]
+                    for name, errors in self.form.errors.as_data().items()
+                }
+            )
+        data = {}
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if value in (None, ""):
+                value = field.initial
+            if value is not None:
+                data[name] = value
+        return data
+
+
+# --- strict fields: a value that is present must parse, even when empty ---------------
+
+
+class StrictIntegerField(forms.IntegerField):
+    """Digits only: ``5.0`` or ``1e3`` is malformed, not rounded; ``?Take=`` is malformed."""
+
+    empty_values = [None]
+    default_error_messages = {"invalid": "A valid integer is required."}
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(value)
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` only (any case): ``maybe`` is an error, not a guess."""
+
+    empty_values = [None]
+    default_error_messages = {"invalid": "Must be a valid boolean."}
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+            return value.strip().lower() == "true"
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictChoiceField(forms.ChoiceField):
+    """One of the choices, or one of their ``aliases`` (other spellings of the same value)."""
+
+    empty_values = [None]
+
+    def __init__(self, *, aliases: dict | None = None, **kwargs):
+        self.aliases = aliases or {}
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        value = self.aliases.get(value, value)
+        if not self.valid_value(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return value
+
+
+class StrictIntegerFilter(django_filters.Filter):
+    field_class = StrictIntegerField
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+class StrictChoiceFilter(django_filters.Filter):
+    field_class = StrictChoiceField
+
+
+# --- OpenAPI ---------------------------------------------------------------------------
+
+
+def _schema(field: forms.Field) -> dict:
+    if isinstance(field, forms.IntegerField):
+        schema: dict = {"type": "integer"}
+        if field.max_value is not None:
+            schema["maximum"] = field.max_value
+        if field.min_value is not None:
+            schema["minimum"] = field.min_value
+    elif isinstance(field, StrictBooleanField | forms.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, forms.UUIDField):
+        schema = {"type": "string", "format": "uuid"}
+    elif isinstance(field, forms.ChoiceField):
+        schema = {"enum": [value for value, _ in field.choices], "type": "string"}
+    elif isinstance(field, forms.CharField):
+        schema = {"type": "string", "minLength": 1}
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
+    else:
+        raise TypeError(f"No OpenAPI type for {type(field).__name__}")
+    if field.initial is not None:
+        schema["default"] = field.initial
+    if isinstance(field, forms.ChoiceField):
+        schema["minLength"] = 1
+    return schema
+
+
+def query_parameters(filterset_class: type[QueryFilterSet]) -> list[OpenApiParameter]:
+    """The OpenAPI query parameters of a list, from its ``FilterSet`` (for ``extend_schema``)."""
+    form = filterset_class().form
+    parameters = []
+    for name, field in form.fields.items():
+        description = str(field.help_text) or None
+        if isinstance(field, forms.ChoiceField) and not description:
+            description = build_choice_description_list(field.choices)
+        parameters.append(
+            OpenApiParameter(
+                name,
+                type=_schema(field),
+                location=OpenApiParameter.QUERY,
+                description=description,
+            )
+        )
+    return parameters
