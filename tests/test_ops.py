@@ -2,6 +2,8 @@
 
 import difflib
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -275,12 +277,66 @@ def test_checked_in_openapi_schema_is_up_to_date():
     )
 
 
-@pytest.mark.django_db
-def test_schema_endpoint_serves_every_surface(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+# The paths each surface's seed documents (parameter names as the seed spells them;
+# they are compared by position only, so ``{chatId}`` matches our ``{chat_id}``).
+DOCUMENTED_PATHS = {
+    "Session (seeds 000/001)": [
+        "/v1/chats",
+        "/v1/chats/reactions",
+        "/v1/chats/{chatId}",
+        "/v1/chats/{chatId}/reactions",
+        "/v1/chats/{chatId}/reactions/{reactionId}",
+        "/v1/chats/{chatId}/pins",
+        "/v1/chats/{chatId}/pins/{pinId}",
+    ],
+    "Team (seed 002)": [
+        "/api/v1/chat/threads",
+        "/api/v1/chat/threads/{threadId}/messages",
+        "/api/v1/chat/messages",
+    ],
+    "Support (seed 003)": [
+        "/api/v1/chats",
+        "/api/v1/chats/details",
+        "/api/v1/chats/{id}",
+        "/api/v1/chats/{id}/details",
+    ],
+    "Messenger (seed 004)": [
+        "/token",
+        "/chats",
+        "/chats/{chat_id}",
+        "/chats/{chat_id}/messages",
+    ],
+}
+# Surfaces being built while this was written: checked in full as soon as they serve any
+# path of their own. ``/token`` does not count: it predates the Messenger surface (the
+# Session and Team users log in there too). Move a surface out of here once it lands.
+BEING_BUILT = {"Support (seed 003)", "Messenger (seed 004)"}
+SHARED_BEFORE = {"/token"}
 
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+@pytest.fixture(scope="module")
+def schema_paths(django_db_blocker) -> set[str]:
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
-    assert b"/token:" in response.content
+    return {_shape(path) for path in json.loads(response.content)["paths"]}
+
+
+@pytest.mark.parametrize("surface", sorted(DOCUMENTED_PATHS))
+def test_schema_endpoint_serves_every_surface(schema_paths, surface):
+    documented = {_shape(path) for path in DOCUMENTED_PATHS[surface]}
+    if surface in BEING_BUILT and not (documented - SHARED_BEFORE) & schema_paths:
+        return  # not served at all yet: nothing of it is promised until it lands
+
+    missing = sorted(documented - schema_paths)
+
+    assert not missing, f"{surface}: documented paths missing from the schema: {missing}"
 
 
 @pytest.mark.django_db
