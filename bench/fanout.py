@@ -52,6 +52,7 @@ def build(subscribers: int):
     from django.db import transaction
 
     from chatproject.accounts import services as accounts
+    from chatproject.accounts.models import SuperIdentity
     from threads import services as thread_services
     from threads.models import Membership, Workspace, WorkspaceMember
 
@@ -59,8 +60,13 @@ def build(subscribers: int):
     workspace = Workspace.objects.get(slug="default")
     run = time.strftime("%H%M%S")
     with transaction.atomic():
+        # bulk_create skips User.save(), which would make each user's super identity.
+        identities = SuperIdentity.objects.bulk_create(
+            SuperIdentity(kind=SuperIdentity.Kind.USER) for _ in range(subscribers + 1)
+        )
         users = User.objects.bulk_create(
-            User(username=f"fan{run}-{i}", password="!") for i in range(subscribers + 1)
+            User(username=f"fan{run}-{i}", password="!", super_identity=identity)
+            for i, identity in enumerate(identities)
         )
         WorkspaceMember.objects.bulk_create(
             WorkspaceMember(workspace=workspace, user=u) for u in users

@@ -21,6 +21,7 @@ def message_payload(message: Message) -> dict[str, Any]:
     """Enough to render the message without another request."""
     author = message.author
     external = message.author_external
+    responder = message.author_responder
     return {
         "id": message.id,
         "thread": message.thread_id,
@@ -29,6 +30,8 @@ def message_payload(message: Message) -> dict[str, Any]:
             if author
             else {"id": external.pk, "name": str(external), "external": True}
             if external
+            else {"id": responder.pk, "name": responder.name, "responder": True}
+            if responder
             else None
         ),
         "role": message.role,

@@ -35,6 +35,14 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         related_name="messages",
     )
+    # A support chat's assistant messages are written as its responder (Support API).
+    author_responder = models.ForeignKey(
+        "threads.Responder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.USER)
     text = models.TextField(blank=True)
     reply_to = models.ForeignKey(

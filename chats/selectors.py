@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
@@ -18,13 +19,13 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from chatproject.errors import NotFound
 from chats.models import Attachment, Message
 from pins.models import Pin
 from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
-from threads.models import Membership, Thread
+from threads.models import ExternalUser, Membership, Responder, Thread
 from threads.selectors import visible_threads_q
 
 
@@ -264,3 +265,157 @@ def attachment_get_for_user(*, user, attachment_id) -> Attachment:
         return Attachment.objects.filter(Q(uploaded_by=user) | shared).get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise NotFound("File not found.") from None
+
+
+# --- support chats (Support API, seed 003) -----------------------------------------------
+
+
+def _text_match_q(field: str, term: str) -> Q:
+    """Case-insensitive substring match on ``field``, the same answer on both databases
+    (see ``message_search_q``: an index-served ``UPPER(...) LIKE`` on PostgreSQL, a
+    Unicode-aware regex on SQLite)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__icontains": term})
+    return Q(**{f"{field}__iregex": re.escape(term)})
+
+
+def support_search_q(term: str) -> Q:
+    """Chats whose title, owner (name, identifier or e-mail) or a visible message matches.
+
+    Each part is a semi-join on a set the trigram indexes of ``threads.0006`` and
+    ``chats.0002`` find on PostgreSQL, rather than a per-chat scan.
+    """
+    match = _text_match_q
+    customers = ExternalUser.objects.filter(
+        match("name", term) | match("identifier", term) | match("email", term)
+    ).values("pk")
+    users = (
+        get_user_model()
+        .objects.filter(
+            _text_match_q("display_name", term)
+            | _text_match_q("username", term)
+            | _text_match_q("email", term)
+        )
+        .values("pk")
+    )
+    messages = Message.objects.filter(_text_match_q("text", term), is_removed=False).values(
+        "thread_id"
+    )
+    return (
+        _text_match_q("title", term)
+        | Q(owner__in=customers)
+        | Q(owner_user__in=users)
+        | Q(pk__in=messages)
+    )
+
+
+def support_chats(
+    *,
+    workspace_id,
+    channel_ids: Iterable = (),
+    channel_types: Iterable[str] = (),
+    owner_ids: Iterable = (),
+    responder_ids: Iterable = (),
+    responder_version_ids: Iterable = (),
+    last_message_from: datetime | None = None,
+    last_message_to: datetime | None = None,
+    search: str = "",
+    include_removed: bool = False,
+) -> QuerySet[Thread]:
+    """The workspace's support chats matching every filter given, newest activity first.
+
+    Empty filters do not filter. ``owner_ids`` and ``responder_ids`` are super identity
+    ids; ids of another workspace simply match nothing. The date range is inclusive at
+    both ends and applies to ``last_message_at`` (chats without one never match it).
+    Removed chats are left out unless ``include_removed``. Each row carries, from the same
+    query, ``owner_identity_id``, ``responder_identity_id`` and
+    ``current_responder_identity_id`` (the wire ids). Ties in activity break by id, so
+    pages never overlap; the order is served by the ``thread_ws_kind_activity`` index.
+    """
+    chats = Thread.objects.filter(workspace_id=workspace_id, kind=Thread.Kind.SUPPORT)
+    if not include_removed:
+        chats = chats.filter(is_removed=False)
+    if channel_ids:
+        chats = chats.filter(channel_id__in=list(channel_ids))
+    if channel_types:
+        chats = chats.filter(channel__type__in=list(channel_types))
+    if owner_ids:
+        owner_ids = list(owner_ids)
+        chats = chats.filter(
+            Q(owner__in=ExternalUser.objects.filter(super_identity_id__in=owner_ids).values("pk"))
+            | Q(
+                owner_user__in=get_user_model()
+                .objects.filter(super_identity_id__in=owner_ids)
+                .values("pk")
+            )
+        )
+    if responder_ids:
+        responders = Responder.objects.filter(super_identity_id__in=list(responder_ids))
+        chats = chats.filter(responder__in=responders.values("pk"))
+    if responder_version_ids:
+        chats = chats.filter(responder_version_id__in=list(responder_version_ids))
+    if last_message_from is not None:
+        chats = chats.filter(last_message_at__gte=last_message_from)
+    if last_message_to is not None:
+        chats = chats.filter(last_message_at__lte=last_message_to)
+    if search:
+        chats = chats.filter(support_search_q(search))
+    return chats.annotate(
+        owner_identity_id=Coalesce(
+            F("owner__super_identity_id"), F("owner_user__super_identity_id")
+        ),
+        responder_identity_id=F("responder__super_identity_id"),
+        current_responder_identity_id=F("current_responder__super_identity_id"),
+        activity_at=Coalesce(F("last_message_at"), F("created_at")),
+    ).order_by(F("activity_at").desc(), F("id").desc())
+
+
+def _user_name(prefix: str):
+    """SQL for ``User.name``: display name, else full name, else username (null if no user)."""
+    full_name = Trim(Concat(f"{prefix}first_name", Value(" "), f"{prefix}last_name"))
+    return Coalesce(
+        NullIf(F(f"{prefix}display_name"), Value("")),
+        NullIf(full_name, Value("")),
+        F(f"{prefix}username"),
+    )
+
+
+def with_support_details(chats: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Chats from ``support_chats`` with every fact of the seed's detail row, in one query.
+
+    Channel, owner, responder, version and ticket facts come from joins; the last and
+    penultimate visible messages (content, time, role) from correlated subqueries on the
+    ``(thread, is_removed, created_at, id)`` index, evaluated for the page's rows only.
+    So a page costs one query whatever its size.
+    """
+    recent = Message.objects.filter(thread=OuterRef("pk"), is_removed=False).order_by(
+        "-created_at", "-id"
+    )
+
+    def nth(position: int, field: str):
+        return Subquery(recent.values(field)[position : position + 1])
+
+    return chats.annotate(
+        channel_name=F("channel__name"),
+        channel_type=F("channel__type"),
+        owner_name=Coalesce(NullIf(F("owner__name"), Value("")), _user_name("owner_user__")),
+        owner_email=NullIf(F("owner_user__email"), Value("")),
+        owner_identifier=F("owner__identifier"),
+        is_owner_blocked=F("owner__is_blocked"),
+        responder_name=F("responder__name"),
+        responder_picture=NullIf(F("responder__picture"), Value("")),
+        responder_entity=F("responder__entity"),
+        responder_version_number=F("responder_version__number"),
+        ticket_status=F("ticket__status"),
+        last_message_content=nth(0, "text"),
+        last_message_created_at=nth(0, "created_at"),
+        last_message_role=nth(0, "role"),
+        penultimate_message_content=nth(1, "text"),
+        penultimate_message_created_at=nth(1, "created_at"),
+        penultimate_message_role=nth(1, "role"),
+    )
+
+
+def support_chat_messages(*, chat_id) -> QuerySet[Message]:
+    """A support chat's visible messages, oldest first (ties by id)."""
+    return Message.objects.filter(thread_id=chat_id, is_removed=False).order_by("created_at", "id")

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from chatproject.errors import InvalidInput, NotFound, PermissionDenied
+from chatproject.actors import SYSTEM, Actor
+from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chats import events
 from chats.models import Attachment, Message
 from threads import selectors as thread_selectors
@@ -290,3 +291,40 @@ def _thumbnail(image: Image.Image) -> ContentFile:
         image.save(buffer, format="JPEG", quality=85)
         extension = "jpg"
     return ContentFile(buffer.getvalue(), name=f"thumbnail.{extension}")
+
+
+@transaction.atomic
+def support_message_send(*, chat: Thread, role: str, text: str | None, actor: Actor) -> Message:
+    """Post to a support chat as the party ``role`` names (Support API).
+
+    ``user`` is written as the chat's owner (the customer, or the platform user who owns
+    it), ``assistant`` as its responder; ``agent`` and ``system`` messages have no author
+    (the role says who spoke). A blocked customer's ``user`` messages are refused
+    (``PermissionDenied``), and so is anything posted to a removed chat (``Conflict``).
+    The same text rules as ``message_send``; the message is an ordinary ``Message`` row,
+    the one agents see in the browser and the admin, and announces ``message.created``.
+    """
+    if role not in Message.Role.values:
+        raise InvalidInput("Unknown role.", field="role")
+    thread = thread_lock(chat.pk)
+    if thread.kind != Thread.Kind.SUPPORT:
+        raise NotFound("Chat not found.")
+    if actor is not SYSTEM and not thread_selectors.is_support_staff(
+        user=actor, workspace_id=thread.workspace_id
+    ):
+        raise NotFound("Chat not found.")
+    if thread.is_removed:
+        raise Conflict("The chat is removed.")
+    authors = {}
+    if role == Message.Role.USER:
+        if thread.owner is not None and thread.owner.is_blocked:
+            raise PermissionDenied("The chat's owner is blocked.", field="role")
+        authors = {"author_external": thread.owner, "author": thread.owner_user}
+    elif role == Message.Role.ASSISTANT:
+        authors = {"author_responder": thread.responder}
+    text = _clean_text(text, thread=thread, has_files=False)
+    now = timezone.now()
+    message = Message.objects.create(thread=thread, role=role, text=text, created_at=now, **authors)
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
+    events.message_changed(message, "message.created")
+    return message

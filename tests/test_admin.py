@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from chatproject.accounts import services as accounts
 from chatproject.accounts.models import AccessToken, ApiKey
+from chatproject.actors import SYSTEM
 from chats import services as chat_services
 from chats.models import Message
 from pins import services as pin_services
@@ -41,6 +42,7 @@ CHANGELISTS = [
     "threads_responder",
     "threads_responderversion",
     "threads_ticket",
+    "accounts_superidentity",
 ]
 
 
@@ -81,6 +83,7 @@ def populate(workspace, rows: int) -> None:
         version = factories.ResponderVersionFactory()
         thread_services.support_chat_create(
             workspace=workspace,
+            actor=SYSTEM,
             owner=factories.ExternalUserFactory(),
             channel=factories.ChannelFactory(),
             responder=version.responder,
@@ -176,7 +179,7 @@ def test_pin_action_pins_once_and_reports_the_conflict(admin_client, session_thr
 
 def test_remove_and_restore_chats(admin_client, workspace):
     chat = thread_services.support_chat_create(
-        workspace=workspace, owner=factories.ExternalUserFactory(), title="Refund"
+        workspace=workspace, owner=factories.ExternalUserFactory(), title="Refund", actor=SYSTEM
     )
     run_action(admin_client, "threads_thread", "remove_chats", [chat.pk])
     chat.refresh_from_db()
@@ -190,7 +193,9 @@ def test_remove_and_restore_chats(admin_client, workspace):
 
 def test_block_owner_marks_the_customer_and_announces_their_chats(admin_client, workspace):
     customer = factories.ExternalUserFactory()
-    chat = thread_services.support_chat_create(workspace=workspace, owner=customer, title="Abuse")
+    chat = thread_services.support_chat_create(
+        workspace=workspace, owner=customer, title="Abuse", actor=SYSTEM
+    )
     run_action(admin_client, "threads_externaluser", "block", [customer.pk])
     customer.refresh_from_db()
     assert customer.is_blocked

@@ -153,7 +153,7 @@ def test_seed_demo_twice_changes_nothing(fast_passwords):
 
     assert counts() == first
     assert "already present" in output
-    assert first["Thread"] == 5
+    assert first["Thread"] == 7
     assert first["Message"] > 0 and first["Reaction"] > 0 and first["Pin"] == 1
 
 
@@ -192,9 +192,13 @@ def test_seed_demo_builds_every_thread_kind_with_activity(fast_passwords):
     )
     assert members["session"] == {"alice", "bob", "carol"}
     assert Pin.objects.filter(thread=session).count() == 1
-    for thread in by_kind.values():
+    for thread in Thread.objects.filter(workspace=workspace):
         assert thread.messages.exists(), thread.kind
-        assert thread.messages.filter(reply_to__isnull=False).exists(), thread.kind
+        types = set(Event.objects.filter(thread=thread).values_list("type", flat=True))
+        assert {"thread.created", "message.created"} <= types, thread.kind
+    for kind in Thread.Kind.values:
+        replies = Message.objects.filter(thread__kind=kind, reply_to__isnull=False)
+        assert replies.exists(), kind
     assert set(Reaction.objects.values_list("name", flat=True)) == {
         ":thumbsup:",
         ":thumbsdown:",
@@ -207,16 +211,26 @@ def test_seed_demo_builds_every_thread_kind_with_activity(fast_passwords):
 
 
 @pytest.mark.django_db
-def test_seed_demo_support_chat_is_answered_by_a_workspace_agent(fast_passwords):
+def test_seed_demo_support_chats_are_answered_by_responder_and_agent(fast_passwords):
     seed_demo()
-    chat = Thread.objects.get(kind=Thread.Kind.SUPPORT)
+    chats = Thread.objects.filter(kind=Thread.Kind.SUPPORT)
+    chat = chats.get(title="Order #1042 has not arrived")
 
-    assert chat.channel.type == Channel.Type.WIDGET
+    assert chats.count() == 3
+    assert set(chats.values_list("channel__type", flat=True)) == {"widget", "whatsapp", "instagram"}
+    assert chats.filter(owner__is_blocked=True).count() == 1
     assert chat.owner is not None and chat.ticket is not None
     assert chat.responder.entity == Responder.Entity.AGENT
     assert chat.responder_version.responder == chat.responder
     assert WorkspaceMember.objects.get(user__username="dave").role == WorkspaceMember.Role.AGENT
-    assert set(chat.messages.values_list("author__username", "role")) == {("dave", "agent")}
+    authors = set(
+        chat.messages.values_list("role", "author__username", "author_external", "author_responder")
+    )
+    assert authors == {
+        ("user", None, chat.owner_id, None),
+        ("assistant", None, None, chat.responder_id),
+        ("agent", "dave", None, None),
+    }
 
 
 @pytest.mark.django_db

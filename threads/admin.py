@@ -12,6 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
+from chatproject.actors import SYSTEM
 from chatproject.errors import DomainError
 from threads import services
 from threads.models import (
@@ -114,9 +115,16 @@ def changelist_link(model_label: str, *, count: int, noun: str, **filters) -> st
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
+    list_display = ["name", "slug", "default_responder", "created_at"]
+    list_select_related = ["default_responder"]
+    search_fields = ["name", "slug", "=id"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["default_responder"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Every workspace has a default responder (support chats fall back to it).
+        services.workspace_default_responder(workspace=obj)
 
 
 @admin.register(WorkspaceMember)
@@ -148,8 +156,15 @@ class ThreadAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["kind", "is_removed", "workspace", "channel__type"]
-    list_select_related = ["workspace", "owner"]
-    search_fields = ["id", "title", "project_ref", "owner__name", "owner__identifier"]
+    list_select_related = ["workspace", "owner", "owner_user"]
+    search_fields = [
+        "id",
+        "title",
+        "project_ref",
+        "owner__name",
+        "owner__identifier",
+        "owner_user__username",
+    ]
     date_hierarchy = "created_at"
     # Only the title is edited here, through ``thread_update``; the rest is fixed at creation
     # by the service of each kind (moving a thread between workspaces would break scoping).
@@ -168,6 +183,7 @@ class ThreadAdmin(admin.ModelAdmin):
         "event_seq",
         "channel",
         "owner",
+        "owner_user",
         "responder",
         "current_responder",
         "responder_version",
@@ -188,6 +204,7 @@ class ThreadAdmin(admin.ModelAdmin):
                 "fields": [
                     "channel",
                     "owner",
+                    "owner_user",
                     "responder",
                     "current_responder",
                     "responder_version",
@@ -272,18 +289,20 @@ class MembershipAdmin(ViewOnlyAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(WorkspaceFixedAdmin):
-    list_display = ["name", "type", "workspace", "created_at"]
+    list_display = ["name", "type", "workspace", "responder", "created_at"]
     list_filter = ["type", "workspace"]
+    list_select_related = ["workspace", "responder"]
     search_fields = ["id", "name"]
+    autocomplete_fields = ["workspace", "responder"]
 
 
 @admin.register(ExternalUser)
 class ExternalUserAdmin(WorkspaceFixedAdmin):
     list_display = ["__str__", "identifier", "email", "workspace", "is_blocked", "created_at"]
     list_filter = ["is_blocked", "workspace"]
-    search_fields = ["id", "name", "identifier", "email"]
+    search_fields = ["id", "name", "identifier", "email", "=super_identity__id"]
     # Blocking is an action (through the service), not a checkbox.
-    readonly_fields = ["is_blocked", "created_at"]
+    readonly_fields = ["super_identity", "is_blocked", "created_at"]
     actions = ["block", "unblock"]
 
     @admin.action(description="Block selected customers")
@@ -292,7 +311,9 @@ class ExternalUserAdmin(WorkspaceFixedAdmin):
             self,
             request,
             queryset,
-            lambda u: services.external_user_set_blocked(external_user=u, blocked=True),
+            lambda u: services.external_user_set_blocked(
+                external_user=u, blocked=True, actor=SYSTEM
+            ),
             "Blocked",
         )
 
@@ -302,7 +323,9 @@ class ExternalUserAdmin(WorkspaceFixedAdmin):
             self,
             request,
             queryset,
-            lambda u: services.external_user_set_blocked(external_user=u, blocked=False),
+            lambda u: services.external_user_set_blocked(
+                external_user=u, blocked=False, actor=SYSTEM
+            ),
             "Unblocked",
         )
 
@@ -316,7 +339,8 @@ class ResponderVersionInline(admin.TabularInline):
 class ResponderAdmin(WorkspaceFixedAdmin):
     list_display = ["name", "entity", "workspace", "created_at"]
     list_filter = ["entity", "workspace"]
-    search_fields = ["id", "name"]
+    search_fields = ["id", "name", "=super_identity__id"]
+    readonly_fields = ["super_identity"]
     inlines = [ResponderVersionInline]
 
 
@@ -330,7 +354,7 @@ class ResponderVersionAdmin(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(WorkspaceFixedAdmin):
-    list_display = ["__str__", "status", "workspace", "created_at"]
+    list_display = ["__str__", "status", "workspace", "created_at", "updated_at"]
     list_filter = ["status", "workspace"]
     search_fields = ["id", "subject"]
 

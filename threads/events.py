@@ -202,6 +202,7 @@ def thread_payload(thread: Thread) -> dict[str, Any]:
         payload["support"] = {
             "channel": thread.channel_id,
             "owner": thread.owner_id,
+            "owner_user": thread.owner_user_id,
             "owner_blocked": owner.is_blocked if owner else None,
             "responder": thread.responder_id,
             "responder_version": thread.responder_version_id,

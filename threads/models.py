@@ -8,7 +8,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+
+from chatproject.accounts.models import HasSuperIdentity, SuperIdentity
 
 
 class Workspace(models.Model):
@@ -18,6 +21,12 @@ class Workspace(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Answers a support chat when neither the request nor its channel names a responder.
+    # Null only until ``threads.services.workspace_default_responder`` first runs (the
+    # workspace and its responder point at each other, so one of them is made first).
+    default_responder = models.ForeignKey(
+        "Responder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -60,19 +69,34 @@ class Channel(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices)
+    # Answers the channel's new chats unless the request names one (else the workspace's).
+    responder = models.ForeignKey(
+        "Responder", null=True, blank=True, on_delete=models.SET_NULL, related_name="channels"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "type"])]
+        indexes = [
+            models.Index(fields=["workspace", "type"]),
+            models.Index(fields=["workspace", "-created_at"], name="channel_ws_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.type})"
 
 
-class ExternalUser(models.Model):
+class ExternalUser(HasSuperIdentity, models.Model):
     """A customer who writes in through a channel; not a platform user."""
 
+    SUPER_IDENTITY_KIND = SuperIdentity.Kind.EXTERNAL_USER
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    super_identity = models.OneToOneField(
+        SuperIdentity,
+        on_delete=models.PROTECT,
+        related_name="external_user",
+        editable=False,
+    )
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="external_users"
     )
@@ -88,24 +112,39 @@ class ExternalUser(models.Model):
                 fields=["workspace", "identifier"], name="one_external_user_per_identifier"
             )
         ]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="extuser_ws_created")]
 
     def __str__(self) -> str:
         return self.name or self.identifier
 
 
-class Responder(models.Model):
-    """Who answers support chats: an agent or a squad (seed 003 ``responderEntity``)."""
+class Responder(HasSuperIdentity, models.Model):
+    """Who answers support chats: an agent or a squad (seed 003 ``responderEntity``).
+
+    On the Support API a responder is known by its super identity id (``responderId``).
+    """
+
+    SUPER_IDENTITY_KIND = SuperIdentity.Kind.RESPONDER
 
     class Entity(models.TextChoices):
         AGENT = "agent", "Agent"
         SQUAD = "squad", "Squad"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    super_identity = models.OneToOneField(
+        SuperIdentity,
+        on_delete=models.PROTECT,
+        related_name="responder",
+        editable=False,
+    )
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="responders")
     entity = models.CharField(max_length=10, choices=Entity.choices)
     name = models.CharField(max_length=200)
     picture = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="responder_ws_created")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.entity})"
@@ -140,6 +179,7 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.subject or self.id} ({self.status})"
@@ -178,8 +218,17 @@ class Thread(models.Model):
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
     )
+    # The owner is a customer (``owner``) or, rarely, a platform user (``owner_user``);
+    # exactly one is set on a support chat. On the wire both are the owner's super identity.
     owner = models.ForeignKey(
         ExternalUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_support_chats",
     )
     responder = models.ForeignKey(
         Responder, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
@@ -227,6 +276,15 @@ class Thread(models.Model):
             models.Index(fields=["workspace", "owner"], name="thread_ws_owner"),
             models.Index(fields=["workspace", "responder"], name="thread_ws_responder"),
             models.Index(fields=["workspace", "responder_version"], name="thread_ws_resp_version"),
+            models.Index(fields=["workspace", "owner_user"], name="thread_ws_owner_user"),
+            # Support chat lists: newest activity first (``support_chat_list``'s order).
+            models.Index(
+                F("workspace"),
+                F("kind"),
+                Coalesce("last_message_at", "created_at").desc(),
+                F("id").desc(),
+                name="thread_ws_kind_activity",
+            ),
             # Team/Messenger thread lists: newest activity first.
             models.Index(fields=["-last_message_at", "-created_at"], name="thread_activity"),
         ]

@@ -6,10 +6,20 @@ support chat also to its workspace's agents and admins.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from chatproject.accounts.models import SuperIdentity
 from chatproject.errors import NotFound
-from threads.models import Membership, Thread, WorkspaceMember
+from threads.models import (
+    Channel,
+    ExternalUser,
+    Membership,
+    Responder,
+    ResponderVersion,
+    Thread,
+    Ticket,
+    WorkspaceMember,
+)
 
 SUPPORT_STAFF_ROLES = (WorkspaceMember.Role.ADMIN, WorkspaceMember.Role.AGENT)
 
@@ -133,3 +143,103 @@ def is_workspace_admin(*, user, workspace_id) -> bool:
     return WorkspaceMember.objects.filter(
         workspace_id=workspace_id, user=user, role=WorkspaceMember.Role.ADMIN
     ).exists()
+
+
+# --- the support desk (seed 003) --------------------------------------------------------
+# Everything here is scoped to one workspace: an id of another workspace finds nothing,
+# exactly like an id that does not exist.
+
+
+def support_owner_by_identity(*, workspace_id, identity_id):
+    """The customer (``ExternalUser``) or platform user (a member of the workspace) whose
+    super identity is ``identity_id``, else ``None``. The identity's ``kind`` names the
+    table, so this is one lookup, never a guess across tables."""
+    identity = SuperIdentity.objects.filter(pk=identity_id).values_list("kind", flat=True).first()
+    if identity == SuperIdentity.Kind.EXTERNAL_USER:
+        return ExternalUser.objects.filter(
+            workspace_id=workspace_id, super_identity_id=identity_id
+        ).first()
+    if identity == SuperIdentity.Kind.USER:
+        return (
+            get_user_model()
+            .objects.filter(
+                super_identity_id=identity_id,
+                workspace_memberships__workspace_id=workspace_id,
+                is_active=True,
+            )
+            .first()
+        )
+    return None
+
+
+def responder_by_identity(*, workspace_id, identity_id) -> Responder | None:
+    responders = Responder.objects.filter(workspace_id=workspace_id)
+    return responders.filter(super_identity_id=identity_id).first()
+
+
+def responder_version_get(*, workspace_id, version_id) -> ResponderVersion | None:
+    return (
+        ResponderVersion.objects.select_related("responder")
+        .filter(pk=version_id, responder__workspace_id=workspace_id)
+        .first()
+    )
+
+
+def channel_get(*, workspace_id, channel_id) -> Channel | None:
+    return Channel.objects.filter(workspace_id=workspace_id, pk=channel_id).first()
+
+
+def external_user_get(*, workspace_id, external_user_id) -> ExternalUser | None:
+    return ExternalUser.objects.filter(workspace_id=workspace_id, pk=external_user_id).first()
+
+
+def ticket_get(*, workspace_id, ticket_id) -> Ticket | None:
+    return Ticket.objects.filter(workspace_id=workspace_id, pk=ticket_id).first()
+
+
+def support_chat_get(*, workspace_id, chat_id) -> Thread | None:
+    """A support chat of the workspace, removed or not (a removed chat stays readable by id)."""
+    return Thread.objects.filter(
+        workspace_id=workspace_id, kind=Thread.Kind.SUPPORT, pk=chat_id
+    ).first()
+
+
+def channel_list(*, workspace_id) -> QuerySet[Channel]:
+    """Newest first, with the responder's super identity as ``responder_identity_id``."""
+    return (
+        Channel.objects.filter(workspace_id=workspace_id)
+        .annotate(responder_identity_id=F("responder__super_identity_id"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def external_user_list(*, workspace_id) -> QuerySet[ExternalUser]:
+    return ExternalUser.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
+
+
+def responder_list(*, workspace_id) -> QuerySet[Responder]:
+    return Responder.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
+
+
+def ticket_list(*, workspace_id) -> QuerySet[Ticket]:
+    """Newest first, each with the ids of the chats linked to it (one prefetch per page)."""
+    return (
+        Ticket.objects.filter(workspace_id=workspace_id)
+        .prefetch_related(
+            Prefetch(
+                "threads",
+                queryset=Thread.objects.order_by("created_at", "id").only("id", "ticket_id"),
+                to_attr="chat_list",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def member_list(*, workspace_id) -> QuerySet[WorkspaceMember]:
+    """The workspace's active platform users with their role, by username."""
+    return (
+        WorkspaceMember.objects.filter(workspace_id=workspace_id, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username", "user_id")
+    )

@@ -8,11 +8,14 @@ system, the admin, or a workspace API key whose workspace the surface has checke
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email, validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chatproject.errors import InvalidInput, NotFound, PermissionDenied
+from chatproject.actors import SYSTEM, Actor
+from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from threads import events, selectors
 from threads.models import (
     Channel,
@@ -151,45 +154,6 @@ def session_create(*, workspace: Workspace, host, title: str) -> Thread:
         creator=host,
         members={host: Membership.Role.HOST},
         title=_clean_title(title, required=True),
-    )
-
-
-@transaction.atomic
-def support_chat_create(
-    *,
-    workspace: Workspace,
-    owner: ExternalUser,
-    channel: Channel | None = None,
-    title: str | None = None,
-    responder: Responder | None = None,
-    responder_version: ResponderVersion | None = None,
-    ticket: Ticket | None = None,
-) -> Thread:
-    """A customer's chat with the support desk (seed 003). Everything must share the workspace."""
-    for field, obj in (
-        ("ownerId", owner),
-        ("channelId", channel),
-        ("responderId", responder),
-        ("ticketId", ticket),
-    ):
-        if obj is not None and obj.workspace_id != workspace.pk:
-            raise InvalidInput("Not found in this workspace.", field=field)
-    if responder_version is not None and responder_version.responder_id != getattr(
-        responder, "pk", None
-    ):
-        raise InvalidInput("The version belongs to another responder.", field="responderVersionId")
-    return _create(
-        workspace=workspace,
-        kind=Thread.Kind.SUPPORT,
-        creator=None,
-        members={},
-        title=_clean_title(title),
-        owner=owner,
-        channel=channel,
-        responder=responder,
-        current_responder=responder,
-        responder_version=responder_version,
-        ticket=ticket,
     )
 
 
@@ -359,66 +323,376 @@ def _deny(thread: Thread, actor, detail: str):
     raise NotFound("Thread not found.")
 
 
-# Support desk entities. Nothing in the four APIs creates them (the admin and the demo
-# data do), so these stay small: get-or-create by their natural key, one place each.
+# --- the support desk (seed 003) ------------------------------------------------------
+#
+# Support chats, their customers, channels, responders and tickets. Every function takes
+# the acting ``actor``: ``SYSTEM`` for trusted callers that have already scoped the request
+# to ``workspace`` (a Support API key, the admin, commands, demo data), or a user, who must
+# be support staff (agent or admin) of the workspace. Everything a chat points to must
+# belong to the chat's workspace; fields are named in domain terms (``owner``, ``channel``,
+# ``responder``...). Changes a chat's subscribers may see announce ``thread.*`` /
+# ``message.*`` events; directory rows no chat shows yet (a new channel, customer or
+# responder) have no thread to announce on, so they raise none.
+
+NAME_MAX_LENGTH = Responder._meta.get_field("name").max_length
+IDENTIFIER_MAX_LENGTH = ExternalUser._meta.get_field("identifier").max_length
+EXTERNAL_NAME_MAX_LENGTH = ExternalUser._meta.get_field("name").max_length
+EMAIL_MAX_LENGTH = ExternalUser._meta.get_field("email").max_length
+PICTURE_MAX_LENGTH = Responder._meta.get_field("picture").max_length
+SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
+SLUG_MAX_LENGTH = Workspace._meta.get_field("slug").max_length
+DEFAULT_RESPONDER_NAME = "Assistant"
 
 
-def channel_get_or_create(*, workspace: Workspace, name: str, type: str) -> Channel:
-    """A workspace's channel of this name and type (seed 003 ``channelType``)."""
+def _require_support_staff(actor: Actor, workspace_id) -> None:
+    """``SYSTEM`` passes; a user must be an agent or admin of the workspace."""
+    if actor is SYSTEM:
+        return
+    if not selectors.is_support_staff(user=actor, workspace_id=workspace_id):
+        raise PermissionDenied("Only the workspace's support staff may do this.")
+
+
+def _clean_text_field(value, *, field: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput("This field may not be blank.", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"At most {max_length} characters.", field=field)
+    return value
+
+
+def _in_workspace(obj, workspace: Workspace, field: str) -> None:
+    if obj is not None and obj.workspace_id != workspace.pk:
+        raise InvalidInput("Not found in this workspace.", field=field)
+
+
+@transaction.atomic
+def workspace_create(*, slug: str, name: str = "", actor: Actor) -> Workspace:
+    """A new tenant with its default responder, so it can take support chats at once."""
+    if actor is not SYSTEM:
+        raise PermissionDenied("Only the system creates workspaces.")
+    slug = _clean_text_field(slug, field="slug", max_length=SLUG_MAX_LENGTH, required=True)
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise InvalidInput("Letters, digits, hyphens and underscores only.", field="slug") from None
+    name = _clean_text_field(name or slug, field="name", max_length=NAME_MAX_LENGTH)
+    try:
+        with transaction.atomic():
+            workspace = Workspace.objects.create(slug=slug, name=name)
+    except IntegrityError:
+        raise Conflict("A workspace with this slug exists.", field="slug") from None
+    workspace_default_responder(workspace=workspace)
+    return workspace
+
+
+@transaction.atomic
+def workspace_default_responder(*, workspace: Workspace) -> Responder:
+    """The workspace's default responder, made on first need (an agent named "Assistant").
+
+    Every workspace has one: ``workspace_create`` makes it, migrations made it for older
+    workspaces, and this makes it for any workspace created another way (the admin).
+    The workspace row is locked, so two first uses make one responder.
+    """
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    if workspace.default_responder is not None:
+        return workspace.default_responder
+    responder = Responder.objects.create(
+        workspace=workspace, entity=Responder.Entity.AGENT, name=DEFAULT_RESPONDER_NAME
+    )
+    workspace.default_responder = responder
+    workspace.save(update_fields=["default_responder"])
+    return responder
+
+
+def _latest_version(responder: Responder) -> ResponderVersion | None:
+    return responder.versions.order_by("-number").first()
+
+
+@transaction.atomic
+def support_chat_create(
+    *,
+    workspace: Workspace,
+    owner,
+    actor: Actor,
+    channel: Channel | None = None,
+    title: str | None = None,
+    responder: Responder | None = None,
+    responder_version: ResponderVersion | None = None,
+    ticket: Ticket | None = None,
+) -> Thread:
+    """A chat of ``owner`` (a customer, ``ExternalUser``, or a platform user) with the desk.
+
+    Guarantees: everything given belongs to ``workspace``; the responder is the one given,
+    else the channel's, else the workspace's default, and is also the current responder;
+    the responder version is the one given (it must be the responder's), else the
+    responder's latest (or none). A platform-user owner becomes a member, so the chat
+    shows up in their own lists. Announces ``thread.created`` (agents and admins hear it).
+    """
+    _require_support_staff(actor, workspace.pk)
+    if isinstance(owner, ExternalUser):
+        _in_workspace(owner, workspace, "owner")
+        owner_fields = {"owner": owner}
+        members = {}
+    else:
+        if not selectors.workspace_user_ids(workspace_id=workspace.pk, user_ids=[owner.pk]):
+            raise InvalidInput("Not found in this workspace.", field="owner")
+        owner_fields = {"owner_user": owner}
+        members = {owner: Membership.Role.MEMBER}
+    _in_workspace(channel, workspace, "channel")
+    _in_workspace(responder, workspace, "responder")
+    _in_workspace(ticket, workspace, "ticket")
+    if responder is None and responder_version is not None:
+        responder = responder_version.responder
+        _in_workspace(responder, workspace, "responder_version")
+    if responder is None and channel is not None:
+        responder = channel.responder
+    if responder is None:
+        responder = workspace_default_responder(workspace=workspace)
+    if responder_version is None:
+        responder_version = _latest_version(responder)
+    elif responder_version.responder_id != responder.pk:
+        raise InvalidInput("The version belongs to another responder.", field="responder_version")
+    return _create(
+        workspace=workspace,
+        kind=Thread.Kind.SUPPORT,
+        creator=None,
+        members=members,
+        title=_clean_title(title),
+        channel=channel,
+        responder=responder,
+        current_responder=responder,
+        responder_version=responder_version,
+        ticket=ticket,
+        **owner_fields,
+    )
+
+
+def _support_chat_lock(chat: Thread, actor: Actor) -> Thread:
+    chat = thread_lock(chat.pk)
+    if chat.kind != Thread.Kind.SUPPORT:
+        raise NotFound("Chat not found.")
+    _require_support_staff(actor, chat.workspace_id)
+    return chat
+
+
+@transaction.atomic
+def support_chat_update(
+    *, chat: Thread, actor: Actor, title=_UNSET, last_message_at=_UNSET
+) -> Thread:
+    """Change the given fields only (Support API PATCH); a removed chat may be changed too.
+
+    ``updated_at`` moves and ``thread.updated`` is announced only if a value really
+    changed: setting a field to the value it has writes nothing.
+    """
+    chat = _support_chat_lock(chat, actor)
+    changed = []
+    if title is not _UNSET:
+        title = _clean_title(title)
+        if title != chat.title:
+            chat.title = title
+            changed.append("title")
+    if last_message_at is not _UNSET and last_message_at != chat.last_message_at:
+        chat.last_message_at = last_message_at
+        changed.append("last_message_at")
+    if changed:
+        chat.save(update_fields=[*changed, "updated_at"])
+        events.thread_changed(chat, "thread.updated")
+    return chat
+
+
+@transaction.atomic
+def support_chat_remove(*, chat: Thread, actor: Actor) -> Thread:
+    """Soft-remove a support chat (restorable in the admin). Removing it again is a no-op
+    that succeeds, so a retried DELETE answers like the first."""
+    chat = _support_chat_lock(chat, actor)
+    if chat.is_removed:
+        return chat
+    chat.is_removed = True
+    chat.removed_at = timezone.now()
+    chat.save(update_fields=["is_removed", "removed_at", "updated_at"])
+    events.thread_changed(chat, "thread.removed")
+    return chat
+
+
+@transaction.atomic
+def channel_create(
+    *, workspace: Workspace, name: str, type: str, actor: Actor, responder: Responder | None = None
+) -> Channel:
+    """A channel customers write in through; ``responder`` answers its new chats."""
+    _require_support_staff(actor, workspace.pk)
+    name = _clean_text_field(name, field="name", max_length=NAME_MAX_LENGTH, required=True)
     if type not in Channel.Type.values:
-        raise InvalidInput("Unknown channel type.", field="channelType")
-    channel, _ = Channel.objects.get_or_create(workspace=workspace, name=name, type=type)
-    return channel
+        raise InvalidInput("Unknown channel type.", field="type")
+    _in_workspace(responder, workspace, "responder")
+    return Channel.objects.create(workspace=workspace, name=name, type=type, responder=responder)
 
 
-def external_user_get_or_create(
-    *, workspace: Workspace, identifier: str, name: str = "", email: str = ""
+@transaction.atomic
+def channel_get_or_create(*, workspace: Workspace, name: str, type: str, actor: Actor) -> Channel:
+    """The workspace's channel of this name and type, made on first use (demo data)."""
+    existing = Channel.objects.filter(workspace=workspace, name=name, type=type).first()
+    return existing or channel_create(workspace=workspace, name=name, type=type, actor=actor)
+
+
+def _clean_customer(identifier, name, email) -> tuple[str, str, str]:
+    identifier = _clean_text_field(
+        identifier, field="identifier", max_length=IDENTIFIER_MAX_LENGTH, required=True
+    )
+    name = _clean_text_field(name, field="name", max_length=EXTERNAL_NAME_MAX_LENGTH)
+    email = _clean_text_field(email, field="email", max_length=EMAIL_MAX_LENGTH)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput("Enter a valid e-mail address.", field="email") from None
+    return identifier, name, email
+
+
+@transaction.atomic
+def external_user_create(
+    *, workspace: Workspace, identifier: str, actor: Actor, name: str = "", email: str = ""
 ) -> ExternalUser:
-    """The customer known by ``identifier`` in the workspace; name and email only on creation."""
-    identifier = (identifier or "").strip()
-    if not identifier:
-        raise InvalidInput("An identifier is required.", field="identifier")
+    """A customer, known in the workspace by ``identifier`` (phone, handle or e-mail);
+    the same identifier twice is a ``Conflict`` on ``identifier``."""
+    _require_support_staff(actor, workspace.pk)
+    identifier, name, email = _clean_customer(identifier, name, email)
+    try:
+        with transaction.atomic():
+            return ExternalUser.objects.create(
+                workspace=workspace, identifier=identifier, name=name, email=email
+            )
+    except IntegrityError:
+        raise Conflict("A customer with this identifier exists.", field="identifier") from None
+
+
+@transaction.atomic
+def external_user_get_or_create(
+    *, workspace: Workspace, identifier: str, actor: Actor, name: str = "", email: str = ""
+) -> ExternalUser:
+    """The customer known by ``identifier``; name and email only on creation (demo data)."""
+    _require_support_staff(actor, workspace.pk)
+    identifier, name, email = _clean_customer(identifier, name, email)
     user, _ = ExternalUser.objects.get_or_create(
         workspace=workspace, identifier=identifier, defaults={"name": name, "email": email}
     )
     return user
 
 
-def responder_get_or_create(
-    *, workspace: Workspace, entity: str, name: str, picture: str = ""
-) -> Responder:
+@transaction.atomic
+def external_user_set_blocked(
+    *, external_user: ExternalUser, blocked: bool, actor: Actor
+) -> ExternalUser:
+    """Block or unblock a customer across all their support chats (seed 003 ``isOwnerBlocked``).
+
+    A blocked customer's ``user`` messages are refused. Each of their chats announces
+    ``thread.updated`` so agents' views refresh; setting the state it has changes nothing.
+    """
+    _require_support_staff(actor, external_user.workspace_id)
+    external_user = ExternalUser.objects.select_for_update().get(pk=external_user.pk)
+    if external_user.is_blocked == blocked:
+        return external_user
+    external_user.is_blocked = blocked
+    external_user.save(update_fields=["is_blocked"])
+    chats = Thread.objects.filter(owner=external_user).order_by("pk")
+    for thread_id in chats.values_list("pk", flat=True):
+        events.thread_changed(thread_lock(thread_id), "thread.updated")
+    return external_user
+
+
+def _clean_responder(name, entity, picture) -> tuple[str, str, str]:
+    name = _clean_text_field(name, field="name", max_length=NAME_MAX_LENGTH, required=True)
     if entity not in Responder.Entity.values:
-        raise InvalidInput("Unknown responder entity.", field="responderEntity")
+        raise InvalidInput("Unknown responder entity.", field="entity")
+    picture = _clean_text_field(picture, field="picture", max_length=PICTURE_MAX_LENGTH)
+    if picture:
+        try:
+            URLValidator(schemes=["http", "https"])(picture)
+        except ValidationError:
+            raise InvalidInput("Enter a valid http(s) URL.", field="picture") from None
+    return name, entity, picture
+
+
+@transaction.atomic
+def responder_create(
+    *, workspace: Workspace, name: str, entity: str, actor: Actor, picture: str = ""
+) -> Responder:
+    """An agent or squad that answers chats; known on the wire by its super identity."""
+    _require_support_staff(actor, workspace.pk)
+    name, entity, picture = _clean_responder(name, entity, picture)
+    return Responder.objects.create(workspace=workspace, name=name, entity=entity, picture=picture)
+
+
+@transaction.atomic
+def responder_get_or_create(
+    *, workspace: Workspace, entity: str, name: str, actor: Actor, picture: str = ""
+) -> Responder:
+    """The workspace's responder of this entity and name, made on first use (demo data)."""
+    _require_support_staff(actor, workspace.pk)
+    name, entity, picture = _clean_responder(name, entity, picture)
     responder, _ = Responder.objects.get_or_create(
         workspace=workspace, entity=entity, name=name, defaults={"picture": picture}
     )
     return responder
 
 
-def responder_version_get_or_create(*, responder: Responder, number: int) -> ResponderVersion:
-    version, _ = ResponderVersion.objects.get_or_create(responder=responder, number=number)
-    return version
+@transaction.atomic
+def responder_version_create(*, responder: Responder, actor: Actor) -> ResponderVersion:
+    """The responder's next version: numbers count up from 1 without gaps or repeats (the
+    responder's row is locked while the number is drawn)."""
+    _require_support_staff(actor, responder.workspace_id)
+    responder = Responder.objects.select_for_update().get(pk=responder.pk)
+    latest = _latest_version(responder)
+    number = latest.number + 1 if latest else 1
+    return ResponderVersion.objects.create(responder=responder, number=number)
 
 
-def ticket_create(
-    *, workspace: Workspace, subject: str = "", status: str = Ticket.Status.OPEN
-) -> Ticket:
+def _clean_ticket(subject, status) -> tuple[str, str]:
+    subject = _clean_text_field(subject, field="subject", max_length=SUBJECT_MAX_LENGTH)
     if status not in Ticket.Status.values:
         raise InvalidInput("Unknown ticket status.", field="status")
-    return Ticket.objects.create(workspace=workspace, subject=subject.strip(), status=status)
+    return subject, status
 
 
 @transaction.atomic
-def external_user_set_blocked(*, external_user: ExternalUser, blocked: bool) -> ExternalUser:
-    """Block or unblock a customer across all their support chats (seed 003 ``isOwnerBlocked``).
+def ticket_create(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    subject: str = "",
+    status: str = Ticket.Status.OPEN,
+    chat: Thread | None = None,
+) -> Ticket:
+    """A ticket; with ``chat`` it becomes that chat's current ticket (``thread.updated``)."""
+    _require_support_staff(actor, workspace.pk)
+    subject, status = _clean_ticket(subject, status)
+    if chat is not None:
+        chat = _support_chat_lock(chat, actor)
+        _in_workspace(chat, workspace, "chat")
+    ticket = Ticket.objects.create(workspace=workspace, subject=subject, status=status)
+    if chat is not None:
+        chat.ticket = ticket
+        chat.save(update_fields=["ticket", "updated_at"])
+        events.thread_changed(chat, "thread.updated")
+    return ticket
 
-    Each of their visible chats announces ``thread.updated`` so agents' views refresh.
-    """
-    external_user = ExternalUser.objects.select_for_update().get(pk=external_user.pk)
-    if external_user.is_blocked == blocked:
-        return external_user
-    external_user.is_blocked = blocked
-    external_user.save(update_fields=["is_blocked"])
-    for thread_id in Thread.objects.filter(owner=external_user).values_list("pk", flat=True):
-        events.thread_changed(thread_lock(thread_id), "thread.updated")
-    return external_user
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: Actor, status=_UNSET, subject=_UNSET) -> Ticket:
+    """Change a ticket's status or subject; each chat it is linked to announces
+    ``thread.updated`` (their detail rows show the status). No change, no write."""
+    _require_support_staff(actor, ticket.workspace_id)
+    linked = Thread.objects.filter(ticket=ticket).order_by("pk").values_list("pk", flat=True)
+    chats = [thread_lock(pk) for pk in linked]  # thread rows first: the one lock order
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    new_subject, new_status = _clean_ticket(
+        ticket.subject if subject is _UNSET else subject,
+        ticket.status if status is _UNSET else status,
+    )
+    if (new_subject, new_status) == (ticket.subject, ticket.status):
+        return ticket
+    ticket.subject, ticket.status = new_subject, new_status
+    ticket.save(update_fields=["subject", "status", "updated_at"])
+    for chat in chats:
+        events.thread_changed(chat, "thread.updated")
+    return ticket

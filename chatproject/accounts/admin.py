@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from chatproject.accounts import services
-from chatproject.accounts.models import AccessToken, ApiKey, User
+from chatproject.accounts.models import AccessToken, ApiKey, SuperIdentity, User
 from threads.models import WorkspaceMember
 
 
@@ -19,11 +19,19 @@ class WorkspaceMemberInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "email", "is_staff", "is_active", "date_joined"]
-    search_fields = ["username", "display_name", "email", "first_name", "last_name", "=id"]
+    search_fields = [
+        "username",
+        "display_name",
+        "email",
+        "first_name",
+        "last_name",
+        "=id",
+        "=super_identity__id",
+    ]
     # The UUID is what every API shows, so moderators can paste it into the search box.
-    readonly_fields = ["id", "last_login", "date_joined"]
+    readonly_fields = ["id", "super_identity", "last_login", "date_joined"]
     fieldsets = [
-        (None, {"fields": ["id", "username", "password"]}),
+        (None, {"fields": ["id", "super_identity", "username", "password"]}),
         ("Profile", {"fields": ["display_name", "first_name", "last_name", "email"]}),
         *DjangoUserAdmin.fieldsets[2:],
     ]
@@ -121,3 +129,35 @@ class ApiKeyAdmin(RevocableAdmin):
         for key in live:
             services.api_key_revoke(key=key)
         self.message_user(request, f"Revoked {len(live)} API key(s).")
+
+
+@admin.register(SuperIdentity)
+class SuperIdentityAdmin(admin.ModelAdmin):
+    """The shared id space of owners and responders (Support API ``ownerId``/``responderId``):
+    paste an id to see whom it names. Rows come and go with their user, customer or
+    responder, so nothing is edited here."""
+
+    list_display = ["id", "kind", "holder", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "external_user", "responder"]
+    search_fields = ["=id"]
+    fields = ["id", "kind", "holder", "created_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="user, customer or responder")
+    def holder(self, obj):
+        for name in ("user", "external_user", "responder"):
+            holder = getattr(obj, name, None)
+            if holder is not None:
+                return holder
+        return "-"

@@ -11,13 +11,72 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
-class User(AbstractUser):
+class SuperIdentity(models.Model):
+    """One id space for everyone who can own or answer a support chat (seed 003).
+
+    The Support API's ``ownerId`` and ``responderId`` are super identity ids: a platform
+    user, a customer (``threads.ExternalUser``) and a responder (``threads.Responder``, an
+    agent or a squad) each point to exactly one row here, and ``kind`` says which table
+    holds the row that points back, so an id resolves without guessing. Rows are made by
+    the ``save()`` of the model that owns them (``HasSuperIdentity``) and never change.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user", "Platform user"
+        EXTERNAL_USER = "external_user", "External user (customer)"
+        RESPONDER = "responder", "Responder (agent or squad)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "super identities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.id}"
+
+
+class HasSuperIdentity(models.Model):
+    """A model whose every row points to its own ``SuperIdentity`` (field ``super_identity``).
+
+    The identity is created on the first save, whatever saves it (a service, the admin, a
+    factory, ``createsuperuser``), so the invariant "every user, customer and responder has
+    an identity" holds without each caller remembering it. ``bulk_create`` skips ``save()``:
+    callers that bulk-create such rows make the identities themselves.
+    """
+
+    SUPER_IDENTITY_KIND: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.super_identity_id is None:
+            self.super_identity = SuperIdentity.objects.create(kind=self.SUPER_IDENTITY_KIND)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = [*kwargs["update_fields"], "super_identity"]
+        super().save(*args, **kwargs)
+
+
+class User(HasSuperIdentity, AbstractUser):
     # UUIDs on the wire (SPEC §2), so the primary key is one.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     display_name = models.CharField(max_length=150, blank=True)
+    super_identity = models.OneToOneField(
+        SuperIdentity,
+        on_delete=models.PROTECT,
+        related_name="user",
+        editable=False,
+    )
+
+    SUPER_IDENTITY_KIND = SuperIdentity.Kind.USER
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.username
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
+from chatproject.actors import SYSTEM
 from chats import services as chat_services
 from pins import services as pin_services
 from reactions import services as reaction_services
@@ -153,7 +154,7 @@ def test_support_chats_reach_workspace_agents_not_plain_members(workspace, make_
     async def scenario():
         async with connected(agent) as a, connected(member) as m:
             chat = await db(thread_services.support_chat_create)(
-                workspace=workspace, owner=owner, title="Help"
+                workspace=workspace, owner=owner, title="Help", actor=SYSTEM
             )
             await db(chat_services.message_send)(thread=chat, author=agent, text="How can I help?")
             created, sent = await a.receive_events(2)
@@ -171,7 +172,9 @@ def test_agents_of_another_workspace_hear_nothing(workspace, make_user):
 
     async def scenario():
         async with connected(outsider) as socket:
-            await db(thread_services.support_chat_create)(workspace=workspace, owner=owner)
+            await db(thread_services.support_chat_create)(
+                workspace=workspace, owner=owner, actor=SYSTEM
+            )
             assert await socket.silent()
 
     run(scenario)

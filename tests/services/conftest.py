@@ -1,6 +1,7 @@
 import pytest
 from channels.layers import get_channel_layer
 
+from chatproject.actors import SYSTEM
 from chats import services as chat_services
 from tests import factories
 from tests.services.helpers import Listener
@@ -67,6 +68,7 @@ def agent(make_user):
 def support_chat(workspace):
     return thread_services.support_chat_create(
         workspace=workspace,
+        actor=SYSTEM,
         owner=factories.ExternalUserFactory(),
         channel=factories.ChannelFactory(),
         title="Where is my order?",

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
+from chatproject.actors import SYSTEM
 from chatproject.errors import NotFound
 from chats import services as chat_services
 from chats.models import Message
@@ -57,7 +58,7 @@ def _thread_of(result) -> Thread:
 
 def _support_chat(w) -> Thread:
     return thread_services.support_chat_create(
-        workspace=w.workspace, owner=factories.ExternalUserFactory(), title="Help"
+        workspace=w.workspace, owner=factories.ExternalUserFactory(), title="Help", actor=SYSTEM
     )
 
 
@@ -116,7 +117,7 @@ def thread_restore(w):
 def external_user_set_blocked(w):
     chat = _support_chat(w)
     return chat, lambda: thread_services.external_user_set_blocked(
-        external_user=chat.owner, blocked=True
+        external_user=chat.owner, blocked=True, actor=SYSTEM
     )
 
 

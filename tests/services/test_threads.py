@@ -161,125 +161,6 @@ def test_direct_thread_with_a_user_of_another_workspace_is_refused(workspace, al
     assert not Thread.objects.exists()
 
 
-# --- support ------------------------------------------------------------------------
-
-
-def test_support_chat_carries_the_desks_fields_and_has_no_members(workspace):
-    owner = factories.ExternalUserFactory()
-    channel = factories.ChannelFactory()
-    version = factories.ResponderVersionFactory()
-    ticket = factories.TicketFactory()
-
-    chat = services.support_chat_create(
-        workspace=workspace,
-        owner=owner,
-        channel=channel,
-        title=" Where is my order? ",
-        responder=version.responder,
-        responder_version=version,
-        ticket=ticket,
-    )
-
-    assert chat.kind == Thread.Kind.SUPPORT and chat.title == "Where is my order?"
-    assert chat.current_responder == version.responder
-    assert not chat.memberships.exists()
-    event = Event.objects.get(thread=chat)
-    assert event.type == "thread.created"
-    assert event.payload["thread"]["support"] == {
-        "channel": str(channel.id),
-        "owner": str(owner.id),
-        "owner_blocked": False,
-        "responder": str(version.responder.id),
-        "responder_version": str(version.id),
-        "ticket": str(ticket.id),
-    }
-
-
-def test_support_chat_is_seen_by_workspace_staff_only(support_chat, agent, alice):
-    assert selectors.can_see_thread(thread=support_chat, user=agent)
-    assert selectors.can_moderate_thread(thread=support_chat, user=agent)
-    assert not selectors.can_see_thread(thread=support_chat, user=alice)
-    with pytest.raises(NotFound):
-        selectors.thread_get_for_user(user=alice, thread_id=support_chat.id)
-
-
-@pytest.mark.parametrize(
-    ("field", "make"),
-    [
-        ("ownerId", lambda ws: {"owner": factories.ExternalUserFactory(workspace=ws)}),
-        ("channelId", lambda ws: {"channel": factories.ChannelFactory(workspace=ws)}),
-        ("responderId", lambda ws: {"responder": factories.ResponderFactory(workspace=ws)}),
-        ("ticketId", lambda ws: {"ticket": factories.TicketFactory(workspace=ws)}),
-    ],
-)
-def test_support_chat_refuses_entities_of_another_workspace(workspace, field, make):
-    fields = {"owner": factories.ExternalUserFactory()}
-    fields.update(make(factories.WorkspaceFactory()))
-    with pytest.raises(InvalidInput) as error:
-        services.support_chat_create(workspace=workspace, **fields)
-    assert error.value.field == field
-    assert not Thread.objects.exists()
-
-
-def test_support_chat_refuses_a_version_of_another_responder(workspace):
-    version = factories.ResponderVersionFactory()
-    with pytest.raises(InvalidInput) as error:
-        services.support_chat_create(
-            workspace=workspace,
-            owner=factories.ExternalUserFactory(),
-            responder=factories.ResponderFactory(),
-            responder_version=version,
-        )
-    assert error.value.field == "responderVersionId"
-    assert not Thread.objects.exists()
-
-
-def test_blocking_a_customer_announces_each_of_their_chats(workspace, support_chat):
-    owner = support_chat.owner
-    second = services.support_chat_create(workspace=workspace, owner=owner, title="Again")
-    unrelated = services.support_chat_create(
-        workspace=workspace, owner=factories.ExternalUserFactory()
-    )
-
-    services.external_user_set_blocked(external_user=owner, blocked=True)
-
-    owner.refresh_from_db()
-    assert owner.is_blocked
-    for chat in (support_chat, second):
-        event = last_event(chat)
-        assert event.type == "thread.updated"
-        assert event.payload["thread"]["support"]["owner_blocked"] is True
-    assert event_types(unrelated) == ["thread.created"]
-
-
-def test_blocking_an_already_blocked_customer_announces_nothing(support_chat):
-    services.external_user_set_blocked(external_user=support_chat.owner, blocked=True)
-    count = Event.objects.count()
-    services.external_user_set_blocked(external_user=support_chat.owner, blocked=True)
-    assert Event.objects.count() == count
-
-
-def test_support_entities_refuse_unknown_kinds(workspace):
-    with pytest.raises(InvalidInput):
-        services.channel_get_or_create(workspace=workspace, name="x", type="fax")
-    with pytest.raises(InvalidInput):
-        services.responder_get_or_create(workspace=workspace, entity="robot", name="x")
-    with pytest.raises(InvalidInput):
-        services.ticket_create(workspace=workspace, status="lost")
-    with pytest.raises(InvalidInput):
-        services.external_user_get_or_create(workspace=workspace, identifier="  ")
-
-
-def test_external_user_is_found_again_by_identifier(workspace):
-    first = services.external_user_get_or_create(
-        workspace=workspace, identifier=" +15550001 ", name="Ann"
-    )
-    again = services.external_user_get_or_create(
-        workspace=workspace, identifier="+15550001", name="Other"
-    )
-    assert again.pk == first.pk and again.name == "Ann"
-
-
 # --- update -------------------------------------------------------------------------
 
 
@@ -407,10 +288,7 @@ def test_unknown_thread_is_not_found(session_thread, alice):
         services.thread_remove(thread=ghost, actor=alice)
 
 
-def test_responder_versions_and_workspace_members_are_made_once(workspace, outsider):
-    responder = services.responder_get_or_create(workspace=workspace, entity="agent", name="Ann")
-    v1 = services.responder_version_get_or_create(responder=responder, number=1)
-    assert services.responder_version_get_or_create(responder=responder, number=1).pk == v1.pk
+def test_workspace_members_are_made_once(workspace, outsider):
     member = services.workspace_member_add(workspace=workspace, user=outsider, role="agent")
     again = services.workspace_member_add(workspace=workspace, user=outsider)
     assert again.pk == member.pk and again.role == "agent"

@@ -12,8 +12,9 @@ from django.db import transaction
 
 from chatproject.accounts.models import ApiKey
 from chatproject.accounts.services import api_key_create, api_key_revoke, user_create
+from chatproject.actors import SYSTEM
 from chats.models import Message
-from chats.services import message_send
+from chats.services import message_send, support_message_send
 from pins.services import pin_add
 from reactions.services import reaction_add
 from threads import services as threads
@@ -162,46 +163,82 @@ class Command(BaseCommand):
         pin_add(message=welcome, actor=u["alice"])
         self.created.append("live session All hands")
 
+    # Support chats (seed 003): customers writing in through channels, answered by a
+    # responder (``assistant``) and by Dave, a support agent, from the browser (``agent``).
+    SUPPORT_CHATS = [
+        # title, (channel name, type), (identifier, name, email), blocked, ticket, messages
+        (
+            "Order #1042 has not arrived",
+            ("Website widget", Channel.Type.WIDGET),
+            ("erin@example.com", "Erin Evans", "erin@example.com"),
+            False,
+            "Missing delivery",
+            [
+                ("user", "Hi, my order #1042 was due on Monday and has not arrived."),
+                ("assistant", "Sorry to hear that! Let me hand you over to a colleague."),
+                ("agent", "Hi Erin, I'm looking into your order now."),
+                ("agent", "It left our warehouse yesterday; you'll get a tracking link by e-mail."),
+            ],
+        ),
+        (
+            "Change my delivery address",
+            ("WhatsApp", Channel.Type.WHATSAPP),
+            ("+15550100", "Frank Fischer", ""),
+            False,
+            None,
+            [
+                ("user", "Can I still change the delivery address of my order?"),
+                ("assistant", "Yes, until it ships. What is the new address?"),
+            ],
+        ),
+        (
+            "Free stuff???",
+            ("Instagram", Channel.Type.INSTAGRAM),
+            ("@grace.spam", "", ""),
+            True,
+            None,
+            [("user", "Click here for free stuff!!!")],
+        ),
+    ]
+
     def support(self, workspace, u) -> None:
-        title = "Order #1042 has not arrived"
-        if Thread.objects.filter(
-            workspace=workspace, kind=Thread.Kind.SUPPORT, title=title
-        ).exists():
-            return
-        channel = threads.channel_get_or_create(
-            workspace=workspace, name="Website widget", type=Channel.Type.WIDGET
-        )
-        customer = threads.external_user_get_or_create(
-            workspace=workspace,
-            identifier="erin@example.com",
-            name="Erin Evans",
-            email="erin@example.com",
-        )
         responder = threads.responder_get_or_create(
-            workspace=workspace, entity=Responder.Entity.AGENT, name="Dave (support)"
+            workspace=workspace, entity=Responder.Entity.AGENT, name="Ava (AI)", actor=SYSTEM
         )
-        version = threads.responder_version_get_or_create(responder=responder, number=1)
-        ticket = threads.ticket_create(workspace=workspace, subject="Missing delivery")
-        thread = threads.support_chat_create(
-            workspace=workspace,
-            owner=customer,
-            channel=channel,
-            title=title,
-            responder=responder,
-            responder_version=version,
-            ticket=ticket,
-        )
-        hello = self.say(
-            thread, u["dave"], "Hi Erin, I'm looking into your order now.", role=Message.Role.AGENT
-        )
-        self.say(
-            thread,
-            u["dave"],
-            "It left our warehouse yesterday; you'll get a tracking link by e-mail.",
-            reply_to=hello,
-            role=Message.Role.AGENT,
-        )
-        self.created.append("support chat with channel, customer, responder and ticket")
+        if not responder.versions.exists():
+            threads.responder_version_create(responder=responder, actor=SYSTEM)
+        for title, channel, customer, blocked, subject, messages in self.SUPPORT_CHATS:
+            if Thread.objects.filter(
+                workspace=workspace, kind=Thread.Kind.SUPPORT, title=title
+            ).exists():
+                continue
+            identifier, name, email = customer
+            owner = threads.external_user_get_or_create(
+                workspace=workspace, identifier=identifier, name=name, email=email, actor=SYSTEM
+            )
+            chat = threads.support_chat_create(
+                workspace=workspace,
+                owner=owner,
+                channel=threads.channel_get_or_create(
+                    workspace=workspace, name=channel[0], type=channel[1], actor=SYSTEM
+                ),
+                title=title,
+                responder=responder,
+                actor=SYSTEM,
+            )
+            if subject:
+                threads.ticket_create(workspace=workspace, subject=subject, chat=chat, actor=SYSTEM)
+            previous = None
+            for role, text in messages:
+                if role == Message.Role.AGENT:
+                    previous = self.say(
+                        chat, u["dave"], text, role=Message.Role.AGENT, reply_to=previous
+                    )
+                else:
+                    support_message_send(chat=chat, role=role, text=text, actor=SYSTEM)
+            if blocked:
+                threads.external_user_set_blocked(external_user=owner, blocked=True, actor=SYSTEM)
+            self.created.append(f"support chat {title!r}")
 
     def say(self, thread, author, text: str, **fields) -> Message:
         return message_send(thread=thread, author=author, text=text, **fields)

@@ -1,0 +1,22 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0003_superidentity_user_super_identity"),
+        ("threads", "0004_super_identities_and_default_responders"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="user",
+            name="super_identity",
+            field=models.OneToOneField(
+                editable=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="user",
+                to="accounts.superidentity",
+            ),
+        ),
+    ]
