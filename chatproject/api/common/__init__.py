@@ -6,7 +6,9 @@
 - ``errors``: classifying an exception once (domain error, 404, validation, auth,
   throttled, other API error); each surface only renders the classification.
 - ``fields``: strict serializer fields (a JSON string is a string, a UUID a UUID string).
+- ``filters``: list queries as django-filter ``FilterSet``s (validation, defaults, and the
+  OpenAPI parameters from one declaration).
 - ``ids``: malformed ids: in a path a 404 (names nothing), in a body or query a 400.
 - ``paging``: ``limit``/``offset`` queries with bounds the database can always honour.
-- ``schema``: how the credentials appear in the OpenAPI document.
+- ``schema``: how credentials and the surfaces' viewsets appear in the OpenAPI document.
 """
