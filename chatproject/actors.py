@@ -41,3 +41,17 @@ Actor: TypeAlias = "User | SystemActor"
 def is_system(actor: object) -> bool:
     """True for the trusted caller (handy where an ``is`` comparison reads poorly)."""
     return actor is SYSTEM
+
+
+def recorded_user(actor: Actor, named: User | None, *, field: str) -> User | None:
+    """The user a change is recorded under (a message's author, who pinned or removed).
+
+    A user acting records themselves; naming someone else is a programming error, not a
+    request to act for them. ``SYSTEM`` names whom to record (or nobody): the admin names
+    the moderator who clicked, demo data the user it speaks for.
+    """
+    if actor is SYSTEM:
+        return named
+    if named is not None and named.pk != actor.pk:
+        raise ValueError(f"A user acting for themselves cannot record another {field}.")
+    return actor

@@ -3,6 +3,7 @@ through the services, so every moderation raises the same events as the APIs."""
 
 from django.contrib import admin
 
+from chatproject.actors import SYSTEM
 from chats import services
 from chats.models import Attachment, Message
 from pins import services as pin_services
@@ -99,7 +100,7 @@ class MessageAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda m: services.message_remove(message=m, actor=request.user, as_moderator=True),
+            lambda m: services.message_remove(message=m, actor=SYSTEM, removed_by=request.user),
             "Removed messages",
         )
 
@@ -109,7 +110,7 @@ class MessageAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda m: services.message_restore(message=m, actor=request.user, as_moderator=True),
+            lambda m: services.message_restore(message=m, actor=SYSTEM),
             "Restored messages",
         )
 
@@ -119,7 +120,7 @@ class MessageAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda m: pin_services.pin_add(message=m, actor=request.user, as_moderator=True),
+            lambda m: pin_services.pin_add(message=m, actor=SYSTEM, pinned_by=request.user),
             "Pinned messages",
         )
 
@@ -130,7 +131,7 @@ class MessageAdmin(ViewOnlyAdmin):
             self,
             request,
             pins,
-            lambda p: pin_services.pin_remove(pin=p, actor=request.user, as_moderator=True),
+            lambda p: pin_services.pin_remove(pin=p, actor=SYSTEM),
             "Unpinned messages",
         )
 

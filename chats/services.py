@@ -2,10 +2,20 @@
 
 Each function is one transaction that takes the thread's row lock first, checks the
 rules of SPEC §3, writes, and records the announcing event in the same transaction.
+
+Every rule about a message lives here, whichever surface the request came through (REST,
+the websocket, the admin): text normalisation and limits, replies, attached files, who
+may edit or remove. Functions that check permissions take the required keyword ``actor``
+(a user or ``chatproject.actors.SYSTEM``); errors name fields in domain terms (``text``,
+``reply_to``, ``files``).
 """
 
+from __future__ import annotations
+
 import io
-from collections.abc import Collection, Sequence
+import uuid
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -14,13 +24,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from chatproject.actors import SYSTEM, Actor
+from chatproject.actors import SYSTEM, Actor, recorded_user
 from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chatproject.text import clean_text
 from chats import events
 from chats.models import Attachment, Message
 from threads import selectors as thread_selectors
 from threads.models import Thread, Workspace
 from threads.services import direct_thread_get_or_create, thread_lock
+
+if TYPE_CHECKING:
+    from chatproject.accounts.models import User
 
 CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
 
@@ -32,8 +46,8 @@ def message_max_length(thread: Thread) -> int:
     return settings.CHAT_MESSAGE_MAX_LENGTH
 
 
-def _clean_text(text: str | None, *, thread: Thread, has_files: bool) -> str:
-    text = (text or "").strip()
+def _clean_text(text: object, *, thread: Thread, has_files: bool) -> str:
+    text = clean_text(text, field="text")
     if not text and not has_files:
         raise InvalidInput("A message needs text or a file.", field="text")
     limit = message_max_length(thread)
@@ -42,53 +56,91 @@ def _clean_text(text: str | None, *, thread: Thread, has_files: bool) -> str:
     return text
 
 
-def _require_visible(thread: Thread, user) -> None:
-    if not thread_selectors.can_see_thread(thread=thread, user=user):
+def _require_visible(thread: Thread, actor: Actor) -> None:
+    """A removed thread takes no messages from anyone; a user must also see the thread."""
+    if thread.is_removed or (
+        actor is not SYSTEM and not thread_selectors.can_see_thread(thread=thread, user=actor)
+    ):
         raise NotFound("Thread not found.")
+
+
+def _ids(values: Iterable[Any], *, field: str, detail: str) -> list[uuid.UUID]:
+    """Ids from a caller; a malformed one is bad input in ``field`` (it names nothing)."""
+    try:
+        return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in values]
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput(detail, field=field) from None
+
+
+def _free_attachments(ids: list[uuid.UUID], *, author: User | None) -> set[uuid.UUID]:
+    """Lock the author's unsent uploads among ``ids``; ``InvalidInput`` unless all are.
+
+    Read under the thread lock: a file is sent only once, whatever the caller saw before.
+    """
+    limit = settings.CHAT_MESSAGE_MAX_FILES
+    if len(ids) > limit:
+        raise InvalidInput(f"At most {limit} files per message.", field="files")
+    wanted = set(ids)
+    if not wanted:
+        return wanted
+    free = Attachment.objects.select_for_update().filter(
+        pk__in=wanted, uploaded_by=author, message__isnull=True
+    )
+    if author is None or len(free) != len(wanted):
+        raise InvalidInput("Unknown file.", field="files")
+    return wanted
+
+
+def _reply_target(reply_to_id: object, *, thread: Thread) -> Message | None:
+    """The replied-to message: one of this thread's, not removed (read under the lock, so
+    a removal that committed before us counts)."""
+    if reply_to_id is None:
+        return None
+    [target_id] = _ids(
+        [reply_to_id], field="reply_to", detail="The replied-to message is not in this thread."
+    )
+    target = Message.objects.filter(pk=target_id, thread=thread, is_removed=False).first()
+    if target is None:
+        raise InvalidInput("The replied-to message is not in this thread.", field="reply_to")
+    return target
 
 
 @transaction.atomic
 def message_send(
     *,
     thread: Thread,
-    author,
-    text: str | None = "",
-    reply_to: Message | None = None,
-    attachments: Sequence[Attachment] = (),
+    actor: Actor,
+    text: object = "",
+    reply_to_id: object = None,
+    attachment_ids: Iterable[Any] = (),
     role: str = Message.Role.USER,
-    client_id: str | None = None,
+    client_id: str | int | None = None,
+    author: User | None = None,
 ) -> Message:
-    """Post a message as ``author`` (a platform user who may see the thread).
+    """Post a message as the acting user (who must see the thread) or, for ``SYSTEM``,
+    as the named ``author``.
 
-    Text is trimmed and must be non-empty unless files are attached; its limit depends on
-    the thread kind. A reply must point at a visible message of the same thread; files
-    must be the author's own, not yet sent. With ``client_id`` a retried send returns the
-    first message instead of posting twice.
+    The same checks for every surface, in this order, all under the thread's lock:
+    the thread is visible and not removed (``NotFound``); at most
+    ``CHAT_MESSAGE_MAX_FILES`` files, each the author's own upload not yet sent
+    (``files``); a reply points at a message of this thread that is not removed
+    (``reply_to``); text is trimmed, free of NUL and lone surrogates, non-empty unless
+    files are attached, and within the thread kind's limit (``text``). With ``client_id``
+    a retried send returns the first message instead of posting twice.
     """
+    author = recorded_user(actor, author, field="author")
     if client_id is not None:
         client_id = str(client_id).strip()[:CLIENT_ID_MAX_LENGTH] or None
-        if client_id:
+        if client_id and author is not None:
             existing = _sent_with_client_id(author, client_id)
             if existing is not None:
                 return existing
     thread = thread_lock(thread.pk)
-    _require_visible(thread, author)
-    attachments = list(attachments)
-    text = _clean_text(text, thread=thread, has_files=bool(attachments))
-    # Re-read under lock: the caller's copy may predate the message's removal.
-    if (
-        reply_to is not None
-        and not Message.objects.filter(pk=reply_to.pk, thread=thread, is_removed=False).exists()
-    ):
-        raise InvalidInput("The replied-to message is not in this thread.", field="reply_to")
-    if attachments:
-        # Re-read under lock: the caller's objects may be stale, and a file is sent only once.
-        wanted = {a.pk for a in attachments}
-        free = Attachment.objects.select_for_update().filter(
-            pk__in=wanted, uploaded_by=author, message__isnull=True
-        )
-        if len(free) != len(wanted):
-            raise InvalidInput("Unknown file.", field="files")
+    _require_visible(thread, actor)
+    file_ids = _ids(attachment_ids, field="files", detail="Unknown file.")
+    wanted = _free_attachments(file_ids, author=author)
+    reply_to = _reply_target(reply_to_id, thread=thread)
+    text = _clean_text(text, thread=thread, has_files=bool(wanted))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -103,40 +155,50 @@ def message_send(
             )
     except IntegrityError:
         # A concurrent retry with the same client_id won the race.
-        existing = _sent_with_client_id(author, client_id) if client_id else None
+        existing = _sent_with_client_id(author, client_id) if client_id and author else None
         if existing is None:
             raise
         return existing
-    if attachments:
+    if wanted:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     events.message_changed(message, "message.created")
     return message
 
 
-def _sent_with_client_id(author, client_id: str) -> Message | None:
+def _sent_with_client_id(author: User, client_id: str) -> Message | None:
     return Message.objects.filter(author=author, client_id=client_id).first()
 
 
 @transaction.atomic
 def message_send_direct(
-    *, workspace: Workspace, author, recipient, **message_fields
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    recipient: User,
+    author: User | None = None,
+    **message_fields: Any,
 ) -> tuple[Message, Thread, bool]:
     """Send to a user: the first message creates the personal thread (seed 002 ``to``).
 
-    Thread and message commit together; returns ``(message, thread, thread_created)``.
+    Thread and message commit together (a refused message leaves no new thread); returns
+    ``(message, thread, thread_created)``. The message is checked as ``message_send``
+    checks it; a reply must point into the personal thread.
     """
-    thread, created = direct_thread_get_or_create(workspace=workspace, user=author, other=recipient)
-    message = message_send(thread=thread, author=author, **message_fields)
+    sender = recorded_user(actor, author, field="author")
+    if sender is None:
+        raise ValueError("A personal message needs an author.")
+    thread, created = direct_thread_get_or_create(workspace=workspace, user=sender, other=recipient)
+    message = message_send(thread=thread, actor=actor, author=author, **message_fields)
     return message, thread, created
 
 
 @transaction.atomic
-def message_edit(*, message: Message, actor, text: str) -> Message:
-    """Only the author edits; the same text rules as sending apply."""
+def message_edit(*, message: Message, actor: Actor, text: object) -> Message:
+    """Only the author (or ``SYSTEM``) edits; the same text rules as sending apply."""
     thread = thread_lock(message.thread_id)
     message = _lock_visible_message(message, actor)
-    if message.author_id != getattr(actor, "pk", None):
+    if actor is not SYSTEM and message.author_id != actor.pk:
         raise PermissionDenied("Only the author may edit a message.")
     message.text = _clean_text(text, thread=thread, has_files=message.attachments.exists())
     message.edited_at = timezone.now()
@@ -146,14 +208,15 @@ def message_edit(*, message: Message, actor, text: str) -> Message:
 
 
 @transaction.atomic
-def message_remove(*, message: Message, actor, as_moderator: bool = False) -> Message:
+def message_remove(*, message: Message, actor: Actor, removed_by: User | None = None) -> Message:
     """Soft-remove a message: its author or a host/admin of the thread may.
 
-    ``as_moderator`` is for the admin, whose permission Django has already checked.
     Others who can see the message get ``PermissionDenied``; those who cannot, ``NotFound``.
+    ``SYSTEM`` (the admin, whose permission Django has already checked) may remove any
+    message, removed twice changes nothing, and names the moderator in ``removed_by``.
     """
     thread = thread_lock(message.thread_id)
-    if as_moderator:
+    if actor is SYSTEM:
         message = Message.objects.select_for_update().get(pk=message.pk)
         if message.is_removed:
             return message
@@ -164,17 +227,17 @@ def message_remove(*, message: Message, actor, as_moderator: bool = False) -> Me
             raise PermissionDenied("Only the author or a host may remove this message.")
     message.is_removed = True
     message.removed_at = timezone.now()
-    message.removed_by = actor
+    message.removed_by = recorded_user(actor, removed_by, field="removed_by")
     message.save(update_fields=["is_removed", "removed_at", "removed_by"])
     events.message_removed(message)
     return message
 
 
 @transaction.atomic
-def message_restore(*, message: Message, actor=None, as_moderator: bool = False) -> Message:
-    """Bring a removed message back (hosts/admins, or moderators through the admin)."""
+def message_restore(*, message: Message, actor: Actor) -> Message:
+    """Bring a removed message back (hosts/admins, or ``SYSTEM``: moderators in the admin)."""
     thread = thread_lock(message.thread_id)
-    if not as_moderator and not (
+    if actor is not SYSTEM and not (
         thread_selectors.can_see_thread(thread=thread, user=actor)
         and thread_selectors.can_moderate_thread(thread=thread, user=actor)
     ):
@@ -190,15 +253,19 @@ def message_restore(*, message: Message, actor=None, as_moderator: bool = False)
     return message
 
 
-def _lock_visible_message(message: Message, actor) -> Message:
+def _lock_visible_message(message: Message, actor: Actor) -> Message:
     locked = Message.objects.select_for_update().filter(pk=message.pk, is_removed=False).first()
-    if locked is None or not thread_selectors.can_see_thread(thread=locked.thread, user=actor):
+    if locked is None:
+        raise NotFound("Message not found.")
+    if actor is not SYSTEM and not thread_selectors.can_see_thread(
+        thread=locked.thread, user=actor
+    ):
         raise NotFound("Message not found.")
     return locked
 
 
 def attachment_create(
-    *, uploaded_by, file: UploadedFile, allowed_types: Collection[str] | None = None
+    *, uploaded_by: User, file: UploadedFile, allowed_types: Collection[str] | None = None
 ) -> Attachment:
     """Store an uploaded file for a later message.
 

@@ -3,6 +3,7 @@ Pinning is an action on the message changelist."""
 
 from django.contrib import admin
 
+from chatproject.actors import SYSTEM
 from pins import services
 from pins.models import Pin
 from threads.admin import ViewOnlyAdmin, run_each
@@ -25,6 +26,6 @@ class PinAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda p: services.pin_remove(pin=p, actor=request.user, as_moderator=True),
+            lambda p: services.pin_remove(pin=p, actor=SYSTEM),
             "Unpinned",
         )

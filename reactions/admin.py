@@ -3,6 +3,7 @@ service, which announces ``reaction.removed``."""
 
 from django.contrib import admin
 
+from chatproject.actors import SYSTEM
 from reactions import services
 from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
 from threads.admin import ViewOnlyAdmin, run_each
@@ -45,6 +46,6 @@ class ReactionAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset,
-            lambda r: services.reaction_remove(reaction=r, actor=request.user, as_moderator=True),
+            lambda r: services.reaction_remove(reaction=r, actor=SYSTEM),
             "Removed reactions",
         )

@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 
+from chatproject.actors import SYSTEM
 from tests import factories
 from threads import services as thread_services
 from threads.models import Workspace
@@ -47,7 +48,7 @@ def carol(make_user):
 def session_thread(workspace, alice, bob):
     """A live session hosted by Alice with Bob as a participant."""
     thread = thread_services.session_create(workspace=workspace, host=alice, title="Town hall")
-    thread_services.membership_add(thread=thread, user=bob)
+    thread_services.membership_add(actor=SYSTEM, thread=thread, user=bob)
     return thread
 
 

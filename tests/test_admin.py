@@ -69,14 +69,14 @@ def populate(workspace, rows: int) -> None:
     host = factories.UserFactory()
     guest = factories.UserFactory()
     session = thread_services.session_create(workspace=workspace, host=host, title="Webinar")
-    thread_services.membership_add(thread=session, user=guest)
+    thread_services.membership_add(actor=SYSTEM, thread=session, user=guest)
     for i in range(rows):
         upload = SimpleUploadedFile(f"notes{i}.txt", b"minutes", content_type="text/plain")
         attachment = chat_services.attachment_create(uploaded_by=guest, file=upload)
         message = chat_services.message_send(
-            thread=session, author=guest, text=f"hello {i}", attachments=[attachment]
+            thread=session, actor=guest, text=f"hello {i}", attachment_ids=[attachment.pk]
         )
-        reaction_services.reaction_add(message=message, user=host, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, actor=host, name=":thumbsup:")
         pin_services.pin_add(message=message, actor=host)
         accounts.token_issue(user=guest)
         accounts.api_key_create(workspace=workspace, name=f"key {i}")
@@ -121,7 +121,7 @@ def test_changelist_search_accepts_words_and_ids(admin_client, workspace, name):
 
 
 def test_change_pages_load(admin_client, session_thread, alice, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="hi")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="hi")
     for url in [
         reverse("admin:threads_thread_change", args=[session_thread.pk]),
         reverse("admin:chats_message_change", args=[message.pk]),
@@ -141,7 +141,7 @@ def run_action(client, model: str, action: str, pks) -> list[str]:
 
 
 def test_remove_and_restore_messages_raise_events(admin_client, session_thread, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="spam")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="spam")
 
     run_action(admin_client, "chats_message", "remove_messages", [message.pk])
     message.refresh_from_db()
@@ -155,14 +155,14 @@ def test_remove_and_restore_messages_raise_events(admin_client, session_thread, 
 
 
 def test_moderators_see_removed_messages(admin_client, session_thread, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="gone soon")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="gone soon")
     chat_services.message_remove(message=message, actor=bob)
     response = admin_client.get(reverse("admin:chats_message_changelist"), {"is_removed__exact": 1})
     assert "gone soon" in response.content.decode()
 
 
 def test_pin_action_pins_once_and_reports_the_conflict(admin_client, session_thread, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="important")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="important")
 
     run_action(admin_client, "chats_message", "pin_messages", [message.pk])
     assert Pin.objects.filter(message=message).count() == 1
@@ -239,8 +239,8 @@ def test_api_key_created_in_admin_is_shown_once_and_stored_hashed(admin_client, 
 
 
 def test_message_search(admin_client, session_thread, bob):
-    chat_services.message_send(thread=session_thread, author=bob, text="the quarterly numbers")
-    chat_services.message_send(thread=session_thread, author=bob, text="lunch?")
+    chat_services.message_send(thread=session_thread, actor=bob, text="the quarterly numbers")
+    chat_services.message_send(thread=session_thread, actor=bob, text="lunch?")
     page = admin_client.get(reverse("admin:chats_message_changelist"), {"q": "quarterly"})
     body = page.content.decode()
     assert "the quarterly numbers" in body
@@ -248,7 +248,7 @@ def test_message_search(admin_client, session_thread, bob):
 
 
 def test_messages_cannot_be_hard_deleted_or_rewritten(admin_client, session_thread, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="original")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="original")
     admin_client.post(
         reverse("admin:chats_message_change", args=[message.pk]), {"text": "rewritten"}
     )
@@ -269,18 +269,20 @@ def test_thread_page_query_count_does_not_grow_with_members(admin_client, sessio
     url = reverse("admin:threads_thread_change", args=[session_thread.pk])
     few = change_page_queries(admin_client, url)
     for _ in range(15):
-        thread_services.membership_add(thread=session_thread, user=factories.UserFactory())
+        thread_services.membership_add(
+            actor=SYSTEM, thread=session_thread, user=factories.UserFactory()
+        )
     assert change_page_queries(admin_client, url) == few
 
 
 def test_message_page_query_count_does_not_grow_with_reactions(admin_client, session_thread, alice):
-    message = chat_services.message_send(thread=session_thread, author=alice, text="vote")
+    message = chat_services.message_send(thread=session_thread, actor=alice, text="vote")
     url = reverse("admin:chats_message_change", args=[message.pk])
     few = change_page_queries(admin_client, url)
     for _ in range(15):
         user = factories.UserFactory()
-        thread_services.membership_add(thread=session_thread, user=user)
-        reaction_services.reaction_add(message=message, user=user, name=":thumbsup:")
+        thread_services.membership_add(actor=SYSTEM, thread=session_thread, user=user)
+        reaction_services.reaction_add(message=message, actor=user, name=":thumbsup:")
     assert change_page_queries(admin_client, url) == few
 
 
@@ -289,7 +291,9 @@ def test_big_thread_page_shows_first_members_and_links_to_all(
 ):
     monkeypatch.setattr(threads_admin, "INLINE_ROW_CAP", 3)
     for _ in range(4):
-        thread_services.membership_add(thread=session_thread, user=factories.UserFactory())
+        thread_services.membership_add(
+            actor=SYSTEM, thread=session_thread, user=factories.UserFactory()
+        )
     url = reverse("admin:threads_thread_change", args=[session_thread.pk])
     body = admin_client.get(url).content.decode()
     assert 'name="memberships-TOTAL_FORMS" value="3"' in body
@@ -386,8 +390,8 @@ def test_revoking_twice_revokes_once(admin_client, bob):
 
 
 def test_reaction_removed_in_admin_raises_its_event(admin_client, session_thread, alice, bob):
-    message = chat_services.message_send(thread=session_thread, author=alice, text="poll")
-    reaction = reaction_services.reaction_add(message=message, user=bob, name=":thumbsdown:")
+    message = chat_services.message_send(thread=session_thread, actor=alice, text="poll")
+    reaction = reaction_services.reaction_add(message=message, actor=bob, name=":thumbsdown:")
     run_action(admin_client, "reactions_reaction", "remove_reactions", [reaction.pk])
     assert not message.reactions.exists()
     assert Event.objects.filter(thread=session_thread, type="reaction.removed").exists()

@@ -61,9 +61,9 @@ def event_count(thread, type: str) -> int:
 
 
 def test_concurrent_identical_reactions_make_one_row_and_one_conflict(session_thread, alice, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="vote")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="vote")
     results = race(
-        lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+        lambda: reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
     )
 
     assert Reaction.objects.count() == 1
@@ -74,17 +74,17 @@ def test_concurrent_identical_reactions_make_one_row_and_one_conflict(session_th
 
 
 def test_concurrent_alias_spellings_are_still_one_reaction(session_thread, alice, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="vote")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="vote")
     results = race(
-        lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:"),
-        lambda: reaction_services.reaction_add(message=message, user=alice, name=":thumbs_up:"),
+        lambda: reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:"),
+        lambda: reaction_services.reaction_add(message=message, actor=alice, name=":thumbs_up:"),
     )
     assert Reaction.objects.count() == 1
     assert [type(e) for e in errors(results)] == [Conflict]
 
 
 def test_concurrent_pins_of_one_message_make_one_pin(session_thread, alice, bob):
-    message = chat_services.message_send(thread=session_thread, author=bob, text="pin me")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="pin me")
     results = race(lambda: pin_services.pin_add(message=message, actor=alice))
 
     assert Pin.objects.count() == 1
@@ -97,7 +97,7 @@ def test_concurrent_pins_of_one_message_make_one_pin(session_thread, alice, bob)
 def test_concurrent_first_messages_make_one_personal_thread(workspace, alice, bob, direction):
     def send(author, recipient, text):
         return lambda: chat_services.message_send_direct(
-            workspace=workspace, author=author, recipient=recipient, text=text
+            workspace=workspace, actor=author, recipient=recipient, text=text
         )
 
     second = send(alice, bob, "again") if direction == "both_from_a" else send(bob, alice, "hey")
@@ -116,7 +116,7 @@ def test_concurrent_first_messages_make_one_personal_thread(workspace, alice, bo
 def test_concurrent_sends_with_one_client_id_make_one_message(custom_thread, bob):
     results = race(
         lambda: chat_services.message_send(
-            thread=custom_thread, author=bob, text="once", client_id="retry-1"
+            thread=custom_thread, actor=bob, text="once", client_id="retry-1"
         ),
         n=3,
     )

@@ -63,7 +63,7 @@ def test_eight_concurrent_senders_all_succeed(workspace):
                 modes.append(journal_mode())  # every new connection, not just the first
             barrier.wait()
             for i in range(20):
-                chat_services.message_send(thread=thread, author=user, text=f"{user.pk} {i}")
+                chat_services.message_send(thread=thread, actor=user, text=f"{user.pk} {i}")
         except Exception as error:  # "database is locked" would land here
             errors.append(error)
         finally:
@@ -100,7 +100,7 @@ def test_a_writer_waits_for_a_long_transaction_instead_of_failing(workspace, ali
     def slow_writer():
         try:
             with transaction.atomic():
-                chat_services.message_send(thread=thread, author=alice, text="slow")
+                chat_services.message_send(thread=thread, actor=alice, text="slow")
                 holding.set()
                 time.sleep(0.5)
         finally:
@@ -110,7 +110,7 @@ def test_a_writer_waits_for_a_long_transaction_instead_of_failing(workspace, ali
         try:
             holding.wait(10)
             started = time.monotonic()
-            outcome["message"] = chat_services.message_send(thread=thread, author=bob, text="2nd")
+            outcome["message"] = chat_services.message_send(thread=thread, actor=bob, text="2nd")
             outcome["waited"] = time.monotonic() - started
         except Exception as error:
             outcome["error"] = error

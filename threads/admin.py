@@ -226,7 +226,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "title" in form.changed_data:
-            services.thread_update(thread=obj, title=form.cleaned_data["title"])
+            services.thread_update(thread=obj, actor=SYSTEM, title=form.cleaned_data["title"])
 
     @admin.display(description="members")
     def member_list(self, obj):
@@ -255,13 +255,21 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.action(description="Remove selected chats (soft)")
     def remove_chats(self, request, queryset):
         run_each(
-            self, request, queryset, lambda t: services.thread_remove(thread=t), "Removed chats"
+            self,
+            request,
+            queryset,
+            lambda t: services.thread_remove(thread=t, actor=SYSTEM),
+            "Removed chats",
         )
 
     @admin.action(description="Restore selected chats")
     def restore_chats(self, request, queryset):
         run_each(
-            self, request, queryset, lambda t: services.thread_restore(thread=t), "Restored chats"
+            self,
+            request,
+            queryset,
+            lambda t: services.thread_restore(thread=t, actor=SYSTEM),
+            "Restored chats",
         )
 
 
@@ -282,7 +290,7 @@ class MembershipAdmin(ViewOnlyAdmin):
             self,
             request,
             queryset.select_related("thread", "user"),
-            lambda m: services.membership_remove(thread=m.thread, user=m.user),
+            lambda m: services.membership_remove(thread=m.thread, user=m.user, actor=SYSTEM),
             "Removed members",
         )
 

@@ -2,11 +2,19 @@
 records the event announcing it (``threads.events``), so the change and its event commit
 together.
 
-``actor=None`` means a trusted caller that has already scoped the request itself: the
-system, the admin, or a workspace API key whose workspace the surface has checked.
+Every function that checks what its caller may do takes that caller as the required
+keyword ``actor`` (``chatproject.actors``): a user, whose permissions are checked, or
+``SYSTEM``, a trusted caller that has already scoped the request itself (the admin,
+management commands and demo data, a workspace API key whose workspace the surface has
+checked). Validation applies to both. Errors name fields in domain terms (``title``,
+``project_ref``, ``owner``...); each surface maps them to its wire names.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email, validate_slug
@@ -14,8 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chatproject.actors import SYSTEM, Actor
+from chatproject.actors import SYSTEM, Actor, recorded_user
 from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chatproject.text import clean_text
 from threads import events, selectors
 from threads.models import (
     Channel,
@@ -29,11 +38,15 @@ from threads.models import (
     WorkspaceMember,
 )
 
+if TYPE_CHECKING:
+    from chatproject.accounts.models import User
+    from chats.models import Message
+
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
 PROJECT_REF_MAX_LENGTH = Thread._meta.get_field("project_ref").max_length
 
 
-def thread_lock(thread_id) -> Thread:
+def thread_lock(thread_id: Any) -> Thread:
     """Lock a thread's row for the rest of the transaction.
 
     Every write that touches a thread takes this lock first, so writes to one thread
@@ -45,12 +58,12 @@ def thread_lock(thread_id) -> Thread:
         raise NotFound("Thread not found.") from None
 
 
-def direct_key(user_a, user_b) -> str:
+def direct_key(user_a: User, user_b: User) -> str:
     return ":".join(sorted([str(user_a.pk), str(user_b.pk)]))
 
 
 def _clean_title(title: str | None, *, required: bool = False) -> str:
-    title = (title or "").strip()
+    title = clean_text(title, field="title")
     if required and not title:
         raise InvalidInput("A name is required.", field="title")
     if len(title) > TITLE_MAX_LENGTH:
@@ -58,15 +71,22 @@ def _clean_title(title: str | None, *, required: bool = False) -> str:
     return title
 
 
-def _check_workspace_users(workspace: Workspace, users: Iterable) -> list:
-    users = list({u.pk: u for u in users}.values())
-    known = selectors.workspace_user_ids(workspace_id=workspace.pk, user_ids=[u.pk for u in users])
-    if len(known) != len(users):
+def _check_workspace_users(workspace: Workspace, users: Iterable[User]) -> list[User]:
+    unique = list({u.pk: u for u in users}.values())
+    known = selectors.workspace_user_ids(workspace_id=workspace.pk, user_ids=[u.pk for u in unique])
+    if len(known) != len(unique):
         raise InvalidInput("Every user must belong to the workspace.", field="users")
-    return users
+    return unique
 
 
-def _create(*, workspace, kind, creator, members: dict, **fields) -> Thread:
+def _create(
+    *,
+    workspace: Workspace,
+    kind: str,
+    creator: User | None,
+    members: dict[User, str],
+    **fields: Any,
+) -> Thread:
     """Create a thread with its members and announce it. ``members``: user -> role."""
     thread = Thread.objects.create(workspace=workspace, kind=kind, created_by=creator, **fields)
     Membership.objects.bulk_create(
@@ -77,7 +97,9 @@ def _create(*, workspace, kind, creator, members: dict, **fields) -> Thread:
 
 
 @transaction.atomic
-def direct_thread_get_or_create(*, workspace: Workspace, user, other) -> tuple[Thread, bool]:
+def direct_thread_get_or_create(
+    *, workspace: Workspace, user: User, other: User
+) -> tuple[Thread, bool]:
     """The one personal thread between two users, created on first use.
 
     Safe under concurrency: the partial unique constraint on ``direct_key`` lets exactly
@@ -106,7 +128,9 @@ def direct_thread_get_or_create(*, workspace: Workspace, user, other) -> tuple[T
 
 
 @transaction.atomic
-def custom_thread_create(*, workspace: Workspace, creator, title: str, members: Iterable) -> Thread:
+def custom_thread_create(
+    *, workspace: Workspace, creator: User, title: str | None, members: Iterable[User]
+) -> Thread:
     """A private group among users, made by one of them (seed 002 ``custom``)."""
     title = _clean_title(title, required=True)
     users = _check_workspace_users(workspace, [creator, *members])
@@ -119,14 +143,32 @@ def custom_thread_create(*, workspace: Workspace, creator, title: str, members: 
 
 @transaction.atomic
 def group_thread_create(
-    *, workspace: Workspace, creator, project_ref: str, title: str = "", members: Iterable = ()
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    project_ref: str | None,
+    title: str | None = "",
+    members: Iterable[User] = (),
+    creator: User | None = None,
 ) -> Thread:
-    """The one thread of a project (seed 002 ``group``); the creator administers it."""
-    project_ref = (project_ref or "").strip()
+    """The one thread of a project (seed 002 ``group``); the creator administers it.
+
+    Only the workspace's admins (and Django staff) create project threads: anyone else
+    gets ``PermissionDenied`` and nothing changes. The creator is the acting user; a
+    ``SYSTEM`` caller names one.
+    """
+    if actor is not SYSTEM and not selectors.is_workspace_admin(
+        user=actor, workspace_id=workspace.pk
+    ):
+        raise PermissionDenied("Only workspace admins may create project threads.")
+    creator = recorded_user(actor, creator, field="creator")
+    if creator is None:
+        raise ValueError("A project thread needs a creator.")
+    project_ref = clean_text(project_ref, field="project_ref")
     if not project_ref:
-        raise InvalidInput("A project id is required.", field="group")
+        raise InvalidInput("A project id is required.", field="project_ref")
     if len(project_ref) > PROJECT_REF_MAX_LENGTH:
-        raise InvalidInput(f"At most {PROJECT_REF_MAX_LENGTH} characters.", field="group")
+        raise InvalidInput(f"At most {PROJECT_REF_MAX_LENGTH} characters.", field="project_ref")
     users = _check_workspace_users(workspace, [creator, *members])
     roles = {u: Membership.Role.MEMBER for u in users}
     roles[creator] = Membership.Role.ADMIN
@@ -141,11 +183,13 @@ def group_thread_create(
                 project_ref=project_ref,
             )
     except IntegrityError:
-        raise InvalidInput("That project already has a group thread.", field="group") from None
+        raise InvalidInput(
+            "That project already has a group thread.", field="project_ref"
+        ) from None
 
 
 @transaction.atomic
-def session_create(*, workspace: Workspace, host, title: str) -> Thread:
+def session_create(*, workspace: Workspace, host: User, title: str | None) -> Thread:
     """A live session's chat; its creator is the host (seed 000)."""
     _check_workspace_users(workspace, [host])
     return _create(
@@ -157,21 +201,34 @@ def session_create(*, workspace: Workspace, host, title: str) -> Thread:
     )
 
 
-_UNSET = object()
+class _Unset:
+    """Marks a keyword the caller left out (``None`` is a value some fields take)."""
+
+
+_UNSET = _Unset()
 
 
 @transaction.atomic
-def thread_update(*, thread: Thread, actor=None, title=_UNSET, last_message_at=_UNSET) -> Thread:
-    """Rename a thread or (support API) set its last message time; announces ``thread.updated``."""
+def thread_update(
+    *,
+    thread: Thread,
+    actor: Actor,
+    title: str | _Unset | None = _UNSET,
+    last_message_at: datetime | _Unset | None = _UNSET,
+) -> Thread:
+    """Rename a thread or (support API) set its last message time; announces ``thread.updated``.
+
+    Hosts and admins of the thread may; ``SYSTEM`` may, also on a removed thread.
+    """
     thread = thread_lock(thread.pk)
     _require_live(thread, actor)
-    if actor is not None and not selectors.can_moderate_thread(thread=thread, user=actor):
+    if actor is not SYSTEM and not selectors.can_moderate_thread(thread=thread, user=actor):
         _deny(thread, actor, "Only a host or admin may change the thread.")
     changed = []
-    if title is not _UNSET:
+    if not isinstance(title, _Unset):
         thread.title = _clean_title(title)
         changed.append("title")
-    if last_message_at is not _UNSET:
+    if not isinstance(last_message_at, _Unset):
         thread.last_message_at = last_message_at
         changed.append("last_message_at")
     if changed:
@@ -181,10 +238,13 @@ def thread_update(*, thread: Thread, actor=None, title=_UNSET, last_message_at=_
 
 
 @transaction.atomic
-def thread_remove(*, thread: Thread, actor=None) -> Thread:
-    """Soft-remove a thread: hidden from every surface, kept for moderators, restorable."""
+def thread_remove(*, thread: Thread, actor: Actor) -> Thread:
+    """Soft-remove a thread: hidden from every surface, kept for moderators, restorable.
+
+    Hosts and admins of the thread may, and ``SYSTEM``; removing it twice is ``NotFound``.
+    """
     thread = thread_lock(thread.pk)
-    if actor is not None and not selectors.can_moderate_thread(thread=thread, user=actor):
+    if actor is not SYSTEM and not selectors.can_moderate_thread(thread=thread, user=actor):
         _deny(thread, actor, "Only a host or admin may remove the thread.")
     if thread.is_removed:
         raise NotFound("Thread not found.")
@@ -196,9 +256,12 @@ def thread_remove(*, thread: Thread, actor=None) -> Thread:
 
 
 @transaction.atomic
-def thread_restore(*, thread: Thread) -> Thread:
-    """Undo ``thread_remove`` (moderators, through the admin)."""
+def thread_restore(*, thread: Thread, actor: Actor) -> Thread:
+    """Undo ``thread_remove``: ``SYSTEM`` only (moderators, through the admin). Every user,
+    its host included, gets ``NotFound``: a removed thread is hidden from them."""
     thread = thread_lock(thread.pk)
+    if actor is not SYSTEM:
+        raise NotFound("Thread not found.")
     if not thread.is_removed:
         return thread
     thread.is_removed = False
@@ -210,15 +273,16 @@ def thread_restore(*, thread: Thread) -> Thread:
 
 @transaction.atomic
 def membership_add(
-    *, thread: Thread, user, role: str = Membership.Role.MEMBER, actor=None
+    *, thread: Thread, user: User, actor: Actor, role: str = Membership.Role.MEMBER
 ) -> Membership:
     """Add a member. Personal threads have fixed members; in custom threads any member may
-    invite; elsewhere only hosts and admins may."""
+    invite; elsewhere only hosts and admins (and ``SYSTEM``) may. Adding a member twice
+    changes nothing."""
     thread = thread_lock(thread.pk)
     _require_live(thread, actor)
     if thread.kind == Thread.Kind.DIRECT:
         raise InvalidInput("A personal thread's members cannot change.", field="users")
-    if actor is not None:
+    if actor is not SYSTEM:
         actor_membership = selectors.membership_get(thread=thread, user=actor)
         allowed = actor_membership is not None and (
             actor_membership.is_moderator
@@ -238,21 +302,24 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_add_many(*, thread: Thread, users: Iterable, actor=None) -> list[Membership]:
+def membership_add_many(*, thread: Thread, users: Iterable[User], actor: Actor) -> list[Membership]:
     """Add several members at once: all of them or, if any may not join, none."""
     return [membership_add(thread=thread, user=user, actor=actor) for user in users]
 
 
 @transaction.atomic
-def membership_remove(*, thread: Thread, user, actor=None) -> None:
-    """Remove a member; anyone may leave, hosts and admins may remove others."""
+def membership_remove(*, thread: Thread, user: User, actor: Actor) -> None:
+    """Remove a member; anyone may leave, hosts and admins (and ``SYSTEM``) remove others."""
     thread = thread_lock(thread.pk)
     _require_live(thread, actor)
     if thread.kind == Thread.Kind.DIRECT:
         raise InvalidInput("A personal thread's members cannot change.", field="users")
     membership = selectors.membership_get(thread=thread, user=user)
-    removing_other = actor is not None and actor.pk != user.pk
-    if removing_other and not selectors.can_moderate_thread(thread=thread, user=actor):
+    if (
+        actor is not SYSTEM
+        and actor.pk != user.pk
+        and not selectors.can_moderate_thread(thread=thread, user=actor)
+    ):
         _deny(thread, actor, "Only a host or admin may remove members.")
     if membership is None:
         raise NotFound("Not a member of this thread.")
@@ -261,7 +328,26 @@ def membership_remove(*, thread: Thread, user, actor=None) -> None:
     membership.delete()
 
 
-def thread_mark_read(*, thread: Thread, actor, up_to) -> Membership | None:
+@transaction.atomic
+def session_join(*, thread: Thread, actor: User) -> Membership:
+    """Join a live session, as opening its link does: anyone in the session's workspace
+    may, as a participant; a host stays host. Anything else is ``NotFound``."""
+    thread = thread_lock(thread.pk)
+    if (
+        thread.is_removed
+        or thread.kind != Thread.Kind.SESSION
+        or not selectors.workspace_user_ids(workspace_id=thread.workspace_id, user_ids=[actor.pk])
+    ):
+        raise NotFound("Session not found.")
+    membership, created = Membership.objects.get_or_create(
+        thread=thread, user=actor, defaults={"role": Membership.Role.MEMBER}
+    )
+    if created:
+        events.member_changed(membership, "member.added")
+    return membership
+
+
+def thread_mark_read(*, thread: Thread, actor: User, up_to: Message) -> Membership | None:
     """Move the reader's mark up to the message ``up_to`` they have just read.
 
     The mark is the ``created_at`` of the newest message read (never the clock), so it
@@ -303,20 +389,22 @@ def _move_read_mark(*, thread_id, membership_id, mark) -> Membership | None:
 
 
 @transaction.atomic
-def workspace_member_add(*, workspace: Workspace, user, role=WorkspaceMember.Role.MEMBER):
+def workspace_member_add(
+    *, workspace: Workspace, user: User, role: str = WorkspaceMember.Role.MEMBER
+) -> WorkspaceMember:
     member, _ = WorkspaceMember.objects.get_or_create(
         workspace=workspace, user=user, defaults={"role": role}
     )
     return member
 
 
-def _require_live(thread: Thread, actor) -> None:
-    """A removed thread is hidden from users (trusted callers, ``actor=None``, still reach it)."""
-    if actor is not None and thread.is_removed:
+def _require_live(thread: Thread, actor: Actor) -> None:
+    """A removed thread is hidden from users (``SYSTEM`` still reaches it)."""
+    if actor is not SYSTEM and thread.is_removed:
         raise NotFound("Thread not found.")
 
 
-def _deny(thread: Thread, actor, detail: str):
+def _deny(thread: Thread, actor: User, detail: str) -> NoReturn:
     """403 for those who can see the thread, 404 for everyone else."""
     if selectors.can_see_thread(thread=thread, user=actor):
         raise PermissionDenied(detail)
@@ -353,7 +441,7 @@ def _require_support_staff(actor: Actor, workspace_id) -> None:
 
 
 def _clean_text_field(value, *, field: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
+    value = clean_text(value, field=field)
     if required and not value:
         raise InvalidInput("This field may not be blank.", field=field)
     if len(value) > max_length:

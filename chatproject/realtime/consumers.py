@@ -41,7 +41,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from chatproject.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from chatproject.realtime import selectors
 from chatproject.realtime.tail import tail
-from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.events import message_payload
 from threads import events
@@ -357,8 +356,6 @@ def message_send_over_socket(
     """
     if not isinstance(thread_id, str) or not thread_id.strip():
         raise InvalidInput("A thread id is required.", field="thread")
-    if text is not None and not isinstance(text, str):
-        raise InvalidInput("Text must be a string.", field="text")
     if client_id is not None and not isinstance(client_id, str | int):
         raise InvalidInput("A client id is a string.", field="client_id")
     thread_uuid = _uuid(thread_id)
@@ -367,21 +364,11 @@ def message_send_over_socket(
     thread = thread_selectors.thread_get_for_user(user=user, thread_id=thread_uuid)
     if session_thread_id is not None and str(thread.pk) != session_thread_id:
         raise NotFound("Thread not found.")
-    reply_to = None
-    if reply_to_id is not None:
-        try:
-            reply_to = chat_selectors.message_get_for_user(
-                user=user, message_id=_uuid(reply_to_id), thread_id=thread.pk
-            )
-        except NotFound:
-            raise InvalidInput(
-                "The replied-to message is not in this thread.", field="reply_to"
-            ) from None
     message = chat_services.message_send(
         thread=thread,
-        author=user,
+        actor=user,
         text=text,
-        reply_to=reply_to,
+        reply_to_id=reply_to_id,
         client_id=None if client_id is None else str(client_id),
     )
     return message_payload(message)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _hears_message(thread, author, **credentials):
     async def scenario():
         async with connected(**credentials) as socket:
-            await db(chat_services.message_send)(thread=thread, author=author, text="hello")
+            await db(chat_services.message_send)(thread=thread, actor=author, text="hello")
             frame = await socket.receive()
             assert frame["type"] == "message.created"
             assert frame["data"]["message"]["text"] == "hello"
@@ -94,8 +94,8 @@ def test_session_token_hears_its_session_only(session_thread, custom_thread, ali
 
     async def scenario():
         async with connected(header_token=raw) as socket:
-            await db(chat_services.message_send)(thread=custom_thread, author=alice, text="team")
-            await db(chat_services.message_send)(thread=session_thread, author=alice, text="live")
+            await db(chat_services.message_send)(thread=custom_thread, actor=alice, text="team")
+            await db(chat_services.message_send)(thread=session_thread, actor=alice, text="live")
             frame = await socket.receive()
             assert frame["thread"] == str(session_thread.id)
             assert frame["data"]["message"]["text"] == "live"

@@ -40,7 +40,7 @@ def test_a_later_event_cannot_commit_before_an_earlier_open_one(
 
     def fast_writer():
         try:
-            ids["fast"] = chat_services.message_send(thread=other, author=bob, text="hi").id
+            ids["fast"] = chat_services.message_send(thread=other, actor=bob, text="hi").id
         finally:
             connection.close()
 

@@ -21,9 +21,9 @@ def test_frame_carries_id_type_thread_seq_ts_and_renderable_data(custom_thread, 
     async def scenario():
         async with connected(bob) as socket:
             message = await db(chat_services.message_send)(
-                thread=custom_thread, author=alice, text="one"
+                thread=custom_thread, actor=alice, text="one"
             )
-            await db(chat_services.message_send)(thread=custom_thread, author=alice, text="two")
+            await db(chat_services.message_send)(thread=custom_thread, actor=alice, text="two")
             first, second = await socket.receive_events(2)
         assert set(first) == {"id", "type", "thread", "seq", "ts", "data"}
         assert isinstance(first["id"], int) and second["id"] > first["id"]
@@ -46,11 +46,11 @@ def test_each_change_reaches_members_and_read_state_only_the_reader(
             c = await stack.enter_async_context(connected(carol))
 
             message = await db(chat_services.message_send)(
-                thread=custom_thread, author=bob, text="draft"
+                thread=custom_thread, actor=bob, text="draft"
             )
             await db(chat_services.message_edit)(message=message, actor=bob, text="final")
             reaction = await db(reaction_services.reaction_add)(
-                message=message, user=alice, name=":thumbsup:"
+                message=message, actor=alice, name=":thumbsup:"
             )
             await db(reaction_services.reaction_remove)(reaction=reaction, actor=alice)
             pin = await db(pin_services.pin_add)(message=message, actor=alice)
@@ -100,7 +100,7 @@ def test_new_thread_reaches_its_initial_members_who_then_hear_it(workspace, alic
                 str(alice.id),
                 str(bob.id),
             }
-            await db(chat_services.message_send)(thread=thread, author=alice, text="welcome")
+            await db(chat_services.message_send)(thread=thread, actor=alice, text="welcome")
             assert types(await b.receive_events(1)) == ["message.created"]
             assert await c.silent()
 
@@ -110,10 +110,10 @@ def test_new_thread_reaches_its_initial_members_who_then_hear_it(workspace, alic
 def test_member_added_later_starts_hearing_the_thread(custom_thread, alice, carol):
     async def scenario():
         async with connected(carol) as socket:
-            await db(chat_services.message_send)(thread=custom_thread, author=alice, text="before")
+            await db(chat_services.message_send)(thread=custom_thread, actor=alice, text="before")
             assert await socket.silent()
             await db(thread_services.membership_add)(thread=custom_thread, user=carol, actor=alice)
-            await db(chat_services.message_send)(thread=custom_thread, author=alice, text="after")
+            await db(chat_services.message_send)(thread=custom_thread, actor=alice, text="after")
             added, message = await socket.receive_events(2)
             assert added["type"] == "member.added"
             assert added["data"]["user"]["id"] == str(carol.id)
@@ -126,7 +126,7 @@ def test_removed_member_hears_their_removal_then_nothing(custom_thread, alice, b
     async def scenario():
         async with connected(bob) as b, connected(alice) as a:
             await db(thread_services.membership_remove)(thread=custom_thread, user=bob, actor=alice)
-            await db(chat_services.message_send)(thread=custom_thread, author=alice, text="secret")
+            await db(chat_services.message_send)(thread=custom_thread, actor=alice, text="secret")
             removed = (await b.receive_events(1))[0]
             assert removed["type"] == "member.removed"
             assert removed["data"]["user"]["id"] == str(bob.id)
@@ -156,7 +156,7 @@ def test_support_chats_reach_workspace_agents_not_plain_members(workspace, make_
             chat = await db(thread_services.support_chat_create)(
                 workspace=workspace, owner=owner, title="Help", actor=SYSTEM
             )
-            await db(chat_services.message_send)(thread=chat, author=agent, text="How can I help?")
+            await db(chat_services.message_send)(thread=chat, actor=agent, text="How can I help?")
             created, sent = await a.receive_events(2)
             assert (created["type"], created["thread"]) == ("thread.created", str(chat.id))
             assert sent["data"]["message"]["text"] == "How can I help?"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from chatproject.actors import SYSTEM
 from chatproject.realtime import selectors
 from chatproject.realtime import tail as tail_module
 from chats import services as chat_services
@@ -20,7 +21,7 @@ REAL_PUBLISH = events.publish
 
 
 def send(thread, author, text):
-    return chat_services.message_send(thread=thread, author=author, text=text)
+    return chat_services.message_send(thread=thread, actor=author, text=text)
 
 
 def test_reconnect_with_since_replays_exactly_the_missed_events_in_order_then_live(
@@ -319,7 +320,7 @@ def test_restored_thread_is_heard_again(custom_thread, alice, bob):
     async def scenario():
         async with connected(bob) as socket:
             await db(thread_services.thread_remove)(thread=custom_thread, actor=alice)
-            await db(thread_services.thread_restore)(thread=custom_thread)
+            await db(thread_services.thread_restore)(actor=SYSTEM, thread=custom_thread)
             await db(send)(custom_thread, alice, "we're back")
             frames = await socket.receive_events(3)
             assert types(frames) == ["thread.removed", "thread.updated", "message.created"]

@@ -123,7 +123,7 @@ def test_missing_or_malformed_thread_is_refused(bob, thread, code):
 
 
 def test_reply_is_sent_and_a_reply_outside_the_thread_is_invalid(custom_thread, bob):
-    original = chat_services.message_send(thread=custom_thread, author=bob, text="question")
+    original = chat_services.message_send(thread=custom_thread, actor=bob, text="question")
 
     async def scenario():
         async with connected(bob) as socket:

@@ -44,7 +44,7 @@ def listen_user(listen):
 @pytest.fixture
 def message(session_thread, bob):
     """Bob's message in Alice's session."""
-    return chat_services.message_send(thread=session_thread, author=bob, text="hello")
+    return chat_services.message_send(thread=session_thread, actor=bob, text="hello")
 
 
 @pytest.fixture

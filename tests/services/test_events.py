@@ -79,7 +79,7 @@ def custom_thread_create(w):
 @case_of("thread.created")
 def group_thread_create(w):
     return None, lambda: thread_services.group_thread_create(
-        workspace=w.workspace, creator=w.alice, project_ref="apollo", members=[w.bob]
+        actor=SYSTEM, workspace=w.workspace, creator=w.alice, project_ref="apollo", members=[w.bob]
     )
 
 
@@ -110,7 +110,7 @@ def thread_remove(w):
 @case_of("thread.updated")
 def thread_restore(w):
     thread_services.thread_remove(thread=w.session, actor=w.alice)
-    return w.session, lambda: thread_services.thread_restore(thread=w.session)
+    return w.session, lambda: thread_services.thread_restore(actor=SYSTEM, thread=w.session)
 
 
 @case_of("thread.updated")
@@ -144,13 +144,13 @@ def thread_mark_read(w):
 
 @case_of("message.created")
 def message_send(w):
-    return w.session, lambda: chat_services.message_send(thread=w.session, author=w.bob, text="hi")
+    return w.session, lambda: chat_services.message_send(thread=w.session, actor=w.bob, text="hi")
 
 
 @case_of("message.created")
 def message_send_reply(w):
     return w.session, lambda: chat_services.message_send(
-        thread=w.session, author=w.alice, text="re", reply_to=w.message
+        thread=w.session, actor=w.alice, text="re", reply_to_id=w.message.pk
     )
 
 
@@ -158,31 +158,31 @@ def message_send_reply(w):
 def message_send_with_file(w):
     file = upload(w.bob)
     return w.custom, lambda: chat_services.message_send(
-        thread=w.custom, author=w.bob, attachments=[file]
+        thread=w.custom, actor=w.bob, attachment_ids=[file.pk]
     )
 
 
 @case_of("message.created")
 def message_send_with_client_id(w):
     return w.custom, lambda: chat_services.message_send(
-        thread=w.custom, author=w.bob, text="x", client_id="c-1"
+        thread=w.custom, actor=w.bob, text="x", client_id="c-1"
     )
 
 
 @case_of("thread.created", "message.created")
 def message_send_direct_first(w):
     return None, lambda: chat_services.message_send_direct(
-        workspace=w.workspace, author=w.carol, recipient=w.bob, text="hi"
+        workspace=w.workspace, actor=w.carol, recipient=w.bob, text="hi"
     )
 
 
 @case_of("message.created")
 def message_send_direct_again(w):
     _, thread, _ = chat_services.message_send_direct(
-        workspace=w.workspace, author=w.carol, recipient=w.bob, text="hi"
+        workspace=w.workspace, actor=w.carol, recipient=w.bob, text="hi"
     )
     return thread, lambda: chat_services.message_send_direct(
-        workspace=w.workspace, author=w.bob, recipient=w.carol, text="hello"
+        workspace=w.workspace, actor=w.bob, recipient=w.carol, text="hello"
     )
 
 
@@ -207,21 +207,21 @@ def message_restore(w):
 @case_of("reaction.added")
 def reaction_add(w):
     return w.session, lambda: reaction_services.reaction_add(
-        message=w.message, user=w.alice, name=":thumbsup:"
+        message=w.message, actor=w.alice, name=":thumbsup:"
     )
 
 
 @case_of("reaction.removed")
 def reaction_remove(w):
-    reaction = reaction_services.reaction_add(message=w.message, user=w.bob, name=":thumbsup:")
+    reaction = reaction_services.reaction_add(message=w.message, actor=w.bob, name=":thumbsup:")
     return w.session, lambda: reaction_services.reaction_remove(reaction=reaction, actor=w.alice)
 
 
 @case_of("reaction.removed")
 def reaction_remove_by_name(w):
-    reaction_services.reaction_add(message=w.message, user=w.alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=w.message, actor=w.alice, name=":thumbsup:")
     return w.session, lambda: reaction_services.reaction_remove_by_name(
-        message=w.message, user=w.alice, name=":thumbs_up:"
+        message=w.message, actor=w.alice, name=":thumbs_up:"
     )
 
 
@@ -318,9 +318,9 @@ def test_rolled_back_change_leaves_no_row_no_event_and_publishes_nothing(
 
 def test_sequence_numbers_are_per_thread(session_thread, custom_thread, bob):
     session_before, custom_before = last_seq(session_thread.pk), last_seq(custom_thread.pk)
-    chat_services.message_send(thread=session_thread, author=bob, text="a")
-    chat_services.message_send(thread=custom_thread, author=bob, text="b")
-    chat_services.message_send(thread=session_thread, author=bob, text="c")
+    chat_services.message_send(thread=session_thread, actor=bob, text="a")
+    chat_services.message_send(thread=custom_thread, actor=bob, text="b")
+    chat_services.message_send(thread=session_thread, actor=bob, text="c")
     assert [e.seq for e in events_after(session_thread.pk, session_before)] == [
         session_before + 1,
         session_before + 2,
@@ -331,8 +331,8 @@ def test_sequence_numbers_are_per_thread(session_thread, custom_thread, bob):
 def test_refused_change_records_no_event_and_keeps_the_sequence(session_thread, bob, carol):
     before = last_seq(session_thread.pk)
     with pytest.raises(NotFound):
-        chat_services.message_send(thread=session_thread, author=carol, text="hi")
-    message = chat_services.message_send(thread=session_thread, author=bob, text="ok")
+        chat_services.message_send(thread=session_thread, actor=carol, text="hi")
+    message = chat_services.message_send(thread=session_thread, actor=bob, text="ok")
     event = Event.objects.get(thread=session_thread, seq=before + 1)
     assert event.payload["message"]["id"] == str(message.id)
 
@@ -363,7 +363,7 @@ def test_a_failing_channel_layer_does_not_undo_or_break_the_change(
 
     monkeypatch.setattr(channel_layer, "group_send", broken)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        message = chat_services.message_send(thread=session_thread, author=bob, text="still here")
+        message = chat_services.message_send(thread=session_thread, actor=bob, text="still here")
     assert len(callbacks) == 1
     assert Message.objects.filter(pk=message.pk).exists()
     assert Event.objects.filter(thread=session_thread, type="message.created").exists()
@@ -374,7 +374,7 @@ def test_without_a_channel_layer_publishing_is_a_no_op(
 ):
     settings.CHANNEL_LAYERS = {}
     with django_capture_on_commit_callbacks(execute=True):
-        chat_services.message_send(thread=session_thread, author=bob, text="quiet")
+        chat_services.message_send(thread=session_thread, actor=bob, text="quiet")
     assert Event.objects.filter(thread=session_thread, type="message.created").exists()
 
 
@@ -383,8 +383,8 @@ def test_publish_sends_to_the_thread_group_in_commit_order(
 ):
     listener = listen(events.thread_group(session_thread.pk))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        first = chat_services.message_send(thread=session_thread, author=bob, text="1")
-        second = chat_services.message_send(thread=session_thread, author=bob, text="2")
+        first = chat_services.message_send(thread=session_thread, actor=bob, text="1")
+        second = chat_services.message_send(thread=session_thread, actor=bob, text="2")
     delivered = listener.events()
     assert [e["data"]["message"]["id"] for e in delivered] == [str(first.id), str(second.id)]
     assert delivered[1]["seq"] == delivered[0]["seq"] + 1

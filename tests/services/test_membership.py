@@ -2,6 +2,7 @@
 
 import pytest
 
+from chatproject.actors import SYSTEM
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import services as chat_services
 from tests.services.helpers import event_types, last_event
@@ -20,7 +21,7 @@ def test_host_adds_a_participant_and_the_thread_hears_it(session_thread, alice, 
     event = last_event(session_thread)
     assert event.type == "member.added"
     assert event.payload == {"user": {"id": str(carol.id), "name": "Carol"}, "role": "member"}
-    chat_services.message_send(thread=session_thread, author=carol, text="I am in")
+    chat_services.message_send(thread=session_thread, actor=carol, text="I am in")
 
 
 def test_host_may_add_a_co_host(session_thread, alice, carol):
@@ -53,7 +54,7 @@ def test_any_custom_thread_member_invites_but_only_as_member(custom_thread, bob,
 
 def test_group_thread_members_are_added_by_its_admin_only(workspace, alice, bob, carol):
     group = services.group_thread_create(
-        workspace=workspace, creator=alice, project_ref="apollo", members=[bob]
+        actor=SYSTEM, workspace=workspace, creator=alice, project_ref="apollo", members=[bob]
     )
     with pytest.raises(PermissionDenied):
         services.membership_add(thread=group, user=carol, actor=bob)
@@ -64,7 +65,7 @@ def test_group_thread_members_are_added_by_its_admin_only(workspace, alice, bob,
 def test_personal_thread_members_are_fixed(workspace, alice, bob, carol):
     thread, _ = services.direct_thread_get_or_create(workspace=workspace, user=alice, other=bob)
     with pytest.raises(InvalidInput):
-        services.membership_add(thread=thread, user=carol)
+        services.membership_add(actor=SYSTEM, thread=thread, user=carol)
     with pytest.raises(InvalidInput):
         services.membership_remove(thread=thread, user=bob, actor=bob)
     assert event_types(thread) == ["thread.created"]
@@ -107,7 +108,7 @@ def test_member_leaves_and_can_no_longer_write(custom_thread, bob):
     assert event.type == "member.removed"
     assert event.payload["user"] == {"id": str(bob.id), "name": "Bob"}
     with pytest.raises(NotFound):
-        chat_services.message_send(thread=custom_thread, author=bob, text="still here?")
+        chat_services.message_send(thread=custom_thread, actor=bob, text="still here?")
 
 
 def test_host_removes_a_participant(session_thread, alice, bob):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from chatproject.actors import SYSTEM
 from chatproject.errors import Conflict, NotFound, PermissionDenied
 from chats import services as chat_services
 from pins import services
@@ -41,7 +42,7 @@ def test_unpinned_message_can_be_pinned_again(message, alice):
 
 
 def test_custom_thread_admin_pins(custom_thread, alice, bob):
-    message = chat_services.message_send(thread=custom_thread, author=bob, text="rules")
+    message = chat_services.message_send(thread=custom_thread, actor=bob, text="rules")
     services.pin_add(message=message, actor=alice)
     assert Pin.objects.filter(message=message).exists()
 
@@ -54,7 +55,7 @@ def test_participant_cannot_pin(message, bob):
 
 
 def test_custom_thread_member_cannot_pin(custom_thread, bob):
-    message = chat_services.message_send(thread=custom_thread, author=bob, text="mine")
+    message = chat_services.message_send(thread=custom_thread, actor=bob, text="mine")
     with pytest.raises(PermissionDenied):
         services.pin_add(message=message, actor=bob)
     assert not Pin.objects.exists()
@@ -110,13 +111,14 @@ def test_unpinning_twice_is_not_found(message, alice):
 
 
 def test_support_staff_pin_in_support_chats(support_chat, agent):
-    message = chat_services.message_send(thread=support_chat, author=agent, text="FAQ")
+    message = chat_services.message_send(thread=support_chat, actor=agent, text="FAQ")
     services.pin_add(message=message, actor=agent)
     assert Pin.objects.filter(message=message).exists()
 
 
 def test_admin_moderation_pins_and_unpins_without_membership(message, carol):
-    pin = services.pin_add(message=message, actor=carol, as_moderator=True)
-    services.pin_remove(pin=pin, actor=carol, as_moderator=True)
+    pin = services.pin_add(message=message, actor=SYSTEM, pinned_by=carol)
+    assert pin.pinned_by == carol
+    services.pin_remove(pin=pin, actor=SYSTEM)
     assert not Pin.objects.exists()
     assert event_types(message.thread)[-2:] == ["pin.added", "pin.removed"]

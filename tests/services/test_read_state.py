@@ -21,7 +21,7 @@ def read_mark(thread, user):
 
 
 def say(thread, author, text="hi"):
-    return chat_services.message_send(thread=thread, author=author, text=text)
+    return chat_services.message_send(thread=thread, actor=author, text=text)
 
 
 def test_marking_read_records_the_newest_message_read_and_tells_the_reader(

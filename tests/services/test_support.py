@@ -390,7 +390,7 @@ def test_detail_rows_show_the_last_two_visible_messages(workspace, chat):
 
     chat_services.support_message_send(chat=chat, role="assistant", text="two", actor=SYSTEM)
     third = chat_services.support_message_send(chat=chat, role="agent", text="3", actor=SYSTEM)
-    chat_services.message_remove(message=third, actor=None, as_moderator=True)
+    chat_services.message_remove(message=third, actor=SYSTEM)
 
     row = details(workspace)[chat.pk]
     assert (row.last_message_content, row.last_message_role) == ("two", "assistant")

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from chatproject.actors import SYSTEM
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import services as chat_services
 from tests import factories
@@ -93,7 +94,12 @@ def test_custom_thread_members_must_belong_to_the_workspace(workspace, alice, ou
 
 def test_group_thread_belongs_to_its_project(workspace, alice, bob):
     thread = services.group_thread_create(
-        workspace=workspace, creator=alice, project_ref=" apollo ", title="Apollo", members=[bob]
+        actor=SYSTEM,
+        workspace=workspace,
+        creator=alice,
+        project_ref=" apollo ",
+        title="Apollo",
+        members=[bob],
     )
 
     assert thread.kind == Thread.Kind.GROUP and thread.project_ref == "apollo"
@@ -102,26 +108,36 @@ def test_group_thread_belongs_to_its_project(workspace, alice, bob):
 
 
 def test_one_group_thread_per_project(workspace, alice, bob):
-    services.group_thread_create(workspace=workspace, creator=alice, project_ref="apollo")
+    services.group_thread_create(
+        actor=SYSTEM, workspace=workspace, creator=alice, project_ref="apollo"
+    )
     with pytest.raises(InvalidInput) as error:
-        services.group_thread_create(workspace=workspace, creator=bob, project_ref="apollo")
-    assert error.value.field == "group"
+        services.group_thread_create(
+            actor=SYSTEM, workspace=workspace, creator=bob, project_ref="apollo"
+        )
+    assert error.value.field == "project_ref"
     assert Thread.objects.filter(kind=Thread.Kind.GROUP).count() == 1
 
 
 def test_same_project_id_in_another_workspace_is_another_group(workspace, alice):
-    services.group_thread_create(workspace=workspace, creator=alice, project_ref="apollo")
+    services.group_thread_create(
+        actor=SYSTEM, workspace=workspace, creator=alice, project_ref="apollo"
+    )
     other = factories.WorkspaceFactory()
     stranger = factories.UserFactory(workspace=other)
-    services.group_thread_create(workspace=other, creator=stranger, project_ref="apollo")
+    services.group_thread_create(
+        actor=SYSTEM, workspace=other, creator=stranger, project_ref="apollo"
+    )
     assert Thread.objects.filter(kind=Thread.Kind.GROUP, project_ref="apollo").count() == 2
 
 
 @pytest.mark.parametrize("project_ref", ["", "  ", None, "p" * 101])
 def test_group_thread_needs_a_valid_project_id(workspace, alice, project_ref):
     with pytest.raises(InvalidInput) as error:
-        services.group_thread_create(workspace=workspace, creator=alice, project_ref=project_ref)
-    assert error.value.field == "group"
+        services.group_thread_create(
+            actor=SYSTEM, workspace=workspace, creator=alice, project_ref=project_ref
+        )
+    assert error.value.field == "project_ref"
     assert not Thread.objects.exists()
 
 
@@ -201,7 +217,7 @@ def test_rename_to_an_overlong_title_is_refused(session_thread, alice):
 
 def test_support_api_sets_the_last_message_time(support_chat):
     at = timezone.now() - timezone.timedelta(days=1)
-    services.thread_update(thread=support_chat, last_message_at=at)
+    services.thread_update(actor=SYSTEM, thread=support_chat, last_message_at=at)
     assert Thread.objects.get(pk=support_chat.pk).last_message_at == at
     assert last_event(support_chat).payload["thread"]["last_message_at"] is not None
 
@@ -233,7 +249,7 @@ def test_host_removes_the_thread_and_it_disappears(session_thread, alice, bob):
     with pytest.raises(NotFound):
         selectors.thread_get_for_user(user=alice, thread_id=session_thread.id)
     with pytest.raises(NotFound):
-        chat_services.message_send(thread=session_thread, author=bob, text="hello?")
+        chat_services.message_send(thread=session_thread, actor=bob, text="hello?")
 
 
 def test_participant_cannot_remove_the_thread(session_thread, bob):
@@ -253,7 +269,7 @@ def test_removing_a_removed_thread_is_not_found(session_thread, alice):
     with pytest.raises(NotFound):
         services.thread_remove(thread=session_thread, actor=alice)
     with pytest.raises(NotFound):
-        services.thread_remove(thread=session_thread)
+        services.thread_remove(actor=SYSTEM, thread=session_thread)
     assert event_types(session_thread).count("thread.removed") == 1
 
 
@@ -264,19 +280,19 @@ def test_support_staff_remove_support_chats(support_chat, agent):
 
 def test_restored_thread_is_visible_and_usable_again(session_thread, alice, bob):
     services.thread_remove(thread=session_thread, actor=alice)
-    services.thread_restore(thread=session_thread)
+    services.thread_restore(actor=SYSTEM, thread=session_thread)
 
     thread = Thread.objects.get(pk=session_thread.pk)
     assert not thread.is_removed and thread.removed_at is None
     event = last_event(session_thread)
     assert event.type == "thread.updated" and event.payload["thread"]["is_removed"] is False
     assert selectors.thread_list_for_user(user=bob).filter(pk=thread.pk).exists()
-    chat_services.message_send(thread=session_thread, author=bob, text="back")
+    chat_services.message_send(thread=session_thread, actor=bob, text="back")
 
 
 def test_restoring_a_live_thread_announces_nothing(session_thread):
     count = Event.objects.count()
-    services.thread_restore(thread=session_thread)
+    services.thread_restore(actor=SYSTEM, thread=session_thread)
     assert Event.objects.count() == count
 
 

@@ -34,7 +34,7 @@ from reactions import selectors as reaction_selectors
 from reactions import services as reaction_services
 from threads import selectors as thread_selectors
 from threads import services as thread_services
-from threads.models import Membership, Thread
+from threads.models import Thread
 
 MAX_CHAT_IDS = 100
 
@@ -137,7 +137,7 @@ class ChatViewSet(SessionSurface, ViewSet):
     def create(self, request):
         data = parse_body(request, s.CreateChatMessageRequest)
         message = chat_services.message_send(
-            thread=self.session, author=request.user, text=data["message"]
+            thread=self.session, actor=request.user, text=data["message"]
         )
         return Response(s.SingleMessageDto(message).data)
 
@@ -179,7 +179,7 @@ class ChatViewSet(SessionSurface, ViewSet):
         message = self.message(chat_id)
         data = parse_body(request, s.CreateChatReactionRequest)
         reaction = reaction_services.reaction_add(
-            message=message, user=request.user, name=data["reaction"]
+            message=message, actor=request.user, name=data["reaction"]
         )
         return Response({"reactionId": str(reaction.pk)})
 
@@ -258,7 +258,7 @@ class SessionViewSet(SessionSurface, ViewSet):
     def join(self, request, session_id):
         user = request.user
         thread = thread_selectors.session_joinable_by(user=user, thread_id=path_id(session_id))
-        thread_services.membership_add(thread=thread, user=user, role=Membership.Role.MEMBER)
+        thread_services.session_join(thread=thread, actor=user)
         _, token = token_issue(user=request.user, thread=thread, name="session join")
         return Response({"token": token})
 

@@ -16,7 +16,6 @@ from reactions.models import THUMBS_DOWN, THUMBS_UP
 from threads.models import Thread
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_FILES_PER_MESSAGE = 10
 MAX_USERS_PER_REQUEST = 500
 
 # The seed's thread types; session and support threads belong to other surfaces.
@@ -45,8 +44,7 @@ class SendMessageRequest(serializers.Serializer):
     files = serializers.ListField(
         child=StrictUUIDField(),
         required=False,
-        max_length=MAX_FILES_PER_MESSAGE,
-        help_text="File ids from POST /api/v1/files.",
+        help_text="File ids from POST /api/v1/files; at most `CHAT_MESSAGE_MAX_FILES` (10).",
     )
     replyTo = StrictUUIDField(required=False, allow_null=True, help_text="Message id.")
 

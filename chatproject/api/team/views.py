@@ -157,13 +157,9 @@ class ThreadViewSet(TeamSurface, ViewSet):
             raise PermissionDenied("You do not belong to a workspace.")
         members = self.people(data["users"], field="users")
         if data["type"] == "group":
-            if not thread_selectors.is_workspace_admin(
-                user=request.user, workspace_id=workspace.pk
-            ):
-                raise PermissionDenied("Only workspace admins may create project threads.")
             thread = thread_services.group_thread_create(
                 workspace=workspace,
-                creator=request.user,
+                actor=request.user,
                 project_ref=data.get("group", ""),
                 title=data.get("name", ""),
                 members=members,
@@ -272,29 +268,19 @@ class MessageViewSet(TeamSurface, ViewSet):
             thread, recipient = None, self.person(data["to"], field="to")
         else:
             thread, recipient = self.thread(data["thread"]), None
-        files = []
-        if data.get("files"):
-            files = chat_selectors.attachments_unsent(user=user, attachment_ids=data["files"])
-            if len(files) != len(set(data["files"])):
-                raise InvalidInput("Unknown file.", field="files")
-        reply_to = None
-        if data.get("replyTo"):
-            # For ``to`` the thread may not exist yet; the service checks it is the same one.
-            try:
-                reply_to = chat_selectors.message_get_for_user(
-                    user=user, message_id=data["replyTo"], thread_id=thread.pk if thread else None
-                )
-            except NotFound:
-                raise InvalidInput("Not a message of this thread.", field="replyTo") from None
-        fields = {"text": data.get("content", ""), "attachments": files, "reply_to": reply_to}
+        fields = {
+            "text": data.get("content", ""),
+            "attachment_ids": data.get("files", []),
+            "reply_to_id": data.get("replyTo"),
+        }
         if thread is not None:
-            message = chat_services.message_send(thread=thread, author=user, **fields)
+            message = chat_services.message_send(thread=thread, actor=user, **fields)
             return Response({"message": str(message.pk)})
         workspace = thread_selectors.shared_workspace(user=user, other=recipient)
         if workspace is None:
             raise InvalidInput("Unknown user.", field="to")
         message, thread, created = chat_services.message_send_direct(
-            workspace=workspace, author=user, recipient=recipient, **fields
+            workspace=workspace, actor=user, recipient=recipient, **fields
         )
         answer = {"message": str(message.pk)}
         if created:
@@ -306,13 +292,13 @@ class MessageViewSet(TeamSurface, ViewSet):
 
     def _react(self, message_id, name: str) -> Response:
         message = self.message(path_id(message_id))
-        reaction_services.reaction_add(message=message, user=self.request.user, name=name)
+        reaction_services.reaction_add(message=message, actor=self.request.user, name=name)
         return Response(self.chat_message(message.pk))
 
     def _unreact(self, message_id, name: str) -> Response:
         message = self.message(path_id(message_id))
         reaction_services.reaction_remove_by_name(
-            message=message, user=self.request.user, name=name
+            message=message, actor=self.request.user, name=name
         )
         return Response(self.chat_message(message.pk))
 

@@ -38,7 +38,7 @@ def as_other_host(other_session, carol):
 @pytest.fixture
 def post(session_thread):
     def post(author, text):
-        return chat_services.message_send(thread=session_thread, author=author, text=text)
+        return chat_services.message_send(thread=session_thread, actor=author, text=text)
 
     return post
 

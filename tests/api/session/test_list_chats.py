@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from chatproject.actors import SYSTEM
 from chats import services as chat_services
 from pins import services as pin_services
 from reactions import services as reaction_services
@@ -19,7 +20,7 @@ def ids(response) -> list[str]:
 def test_lists_messages_oldest_first_with_the_documented_shape(as_guest, post, alice, bob):
     first = post(bob, "hello")
     second = post(alice, "welcome")
-    reaction_services.reaction_add(message=first, user=alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=first, actor=alice, name=":thumbsup:")
     pin = pin_services.pin_add(message=second, actor=alice)
 
     response = as_guest.get("/v1/chats")
@@ -83,13 +84,13 @@ def test_pinned_sort_puts_pinned_first(as_guest, post, alice, bob):
 def test_reaction_sort_orders_by_that_reactions_count(as_guest, post, session_thread, bob, name):
     voters = [factories.UserFactory() for _ in range(3)]
     for voter in voters:
-        thread_services.membership_add(thread=session_thread, user=voter)
+        thread_services.membership_add(actor=SYSTEM, thread=session_thread, user=voter)
     messages = [post(bob, f"m{i}") for i in range(3)]
     for message, votes in zip(messages, [2, 0, 3], strict=True):
         for voter in voters[:votes]:
-            reaction_services.reaction_add(message=message, user=voter, name=name)
+            reaction_services.reaction_add(message=message, actor=voter, name=name)
     other = ":thumbsdown:" if name == ":thumbsup:" else ":thumbsup:"
-    reaction_services.reaction_add(message=messages[1], user=voters[0], name=other)
+    reaction_services.reaction_add(message=messages[1], actor=voters[0], name=other)
 
     response = as_guest.get("/v1/chats", {"SortBy": name, "Ascending": "false"})
     assert ids(response) == [str(messages[i].id) for i in (2, 0, 1)]
@@ -97,7 +98,7 @@ def test_reaction_sort_orders_by_that_reactions_count(as_guest, post, session_th
 
 def test_reaction_sort_accepts_the_underscore_spelling(as_guest, post, alice, bob):
     quiet, liked = post(bob, "quiet"), post(bob, "liked")
-    reaction_services.reaction_add(message=liked, user=alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=liked, actor=alice, name=":thumbsup:")
     response = as_guest.get("/v1/chats", {"SortBy": ":thumbs_up:", "Ascending": "false"})
     assert response.status_code == 200
     assert ids(response) == [str(liked.id), str(quiet.id)]
@@ -110,7 +111,7 @@ def test_paging_is_stable_for_every_sort(as_guest, post, alice, bob, sort_by, as
     # Many ties: two pinned, equal reaction counts.
     for m in messages[1:3]:
         pin_services.pin_add(message=m, actor=alice)
-        reaction_services.reaction_add(message=m, user=alice, name=":thumbsup:")
+        reaction_services.reaction_add(message=m, actor=alice, name=":thumbsup:")
     seen = []
     for skip in range(0, 7, 3):
         response = as_guest.get(
@@ -165,7 +166,7 @@ def test_bad_query_is_a_400_problem(as_guest, params):
 def test_query_count_does_not_grow_with_take(as_guest, post, session_thread, alice, bob):
     for i in range(20):
         message = post(bob, f"m{i}")
-        reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
         if i % 3 == 0:
             pin_services.pin_add(message=message, actor=alice)
     as_guest.get("/v1/chats")  # the token's last-use write happens once, not per page

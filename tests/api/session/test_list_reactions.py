@@ -12,9 +12,9 @@ from tests.api.session.conftest import assert_problem
 
 def test_lists_reactions_of_the_asked_messages_only(as_guest, post, alice, bob):
     one, two, three = post(bob, "1"), post(bob, "2"), post(bob, "3")
-    r1 = reaction_services.reaction_add(message=one, user=alice, name=":thumbsup:")
-    r2 = reaction_services.reaction_add(message=two, user=bob, name=":thumbsdown:")
-    reaction_services.reaction_add(message=three, user=alice, name=":thumbsup:")
+    r1 = reaction_services.reaction_add(message=one, actor=alice, name=":thumbsup:")
+    r2 = reaction_services.reaction_add(message=two, actor=bob, name=":thumbsdown:")
+    reaction_services.reaction_add(message=three, actor=alice, name=":thumbsup:")
 
     response = as_guest.get("/v1/chats/reactions", {"chatId": [str(one.id), str(two.id)]})
 
@@ -27,7 +27,7 @@ def test_lists_reactions_of_the_asked_messages_only(as_guest, post, alice, bob):
 
 def test_other_sessions_messages_are_not_matched(as_other_host, post, alice, bob):
     message = post(bob, "1")
-    reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
     response = as_other_host.get("/v1/chats/reactions", {"chatId": str(message.id)})
     assert response.json() == []
 
@@ -45,8 +45,8 @@ def test_malformed_or_too_many_ids_are_a_400(as_guest):
 def test_query_count_does_not_grow_with_the_number_of_ids(as_guest, post, alice, bob):
     messages = [post(bob, f"m{i}") for i in range(10)]
     for message in messages:
-        reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
-        reaction_services.reaction_add(message=message, user=bob, name=":thumbsdown:")
+        reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, actor=bob, name=":thumbsdown:")
     as_guest.get("/v1/chats/reactions")  # the token's last-use write happens once
     counts = []
     for asked in (messages[:1], messages):
@@ -59,6 +59,6 @@ def test_query_count_does_not_grow_with_the_number_of_ids(as_guest, post, alice,
 
 def test_removed_messages_reactions_are_not_listed(as_guest, post, alice, bob):
     message = post(bob, "gone soon")
-    reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
     chat_services.message_remove(message=message, actor=bob)
     assert as_guest.get("/v1/chats/reactions", {"chatId": str(message.id)}).json() == []

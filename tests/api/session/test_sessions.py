@@ -2,6 +2,7 @@
 
 import uuid
 
+from chatproject.actors import SYSTEM
 from tests import factories
 from tests.api.session.conftest import SessionClient, assert_problem
 from tests.factories import user_token
@@ -48,7 +49,7 @@ def test_unknown_removed_or_foreign_sessions_cannot_be_joined(session_thread, ca
     assert_problem(
         SessionClient(user_token(stranger)).post(f"/v1/sessions/{session_thread.id}/join"), 404
     )
-    thread_services.thread_remove(thread=session_thread)
+    thread_services.thread_remove(actor=SYSTEM, thread=session_thread)
     assert_problem(client.post(f"/v1/sessions/{session_thread.id}/join"), 404)
 
 
@@ -102,5 +103,5 @@ def test_session_body_must_be_a_json_object_with_a_string_title(alice):
 
 
 def test_a_session_token_of_a_removed_session_stops_working(session_thread, as_guest):
-    thread_services.thread_remove(thread=session_thread)
+    thread_services.thread_remove(actor=SYSTEM, thread=session_thread)
     assert_problem(as_guest.get("/v1/chats"), 404)

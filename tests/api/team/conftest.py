@@ -61,8 +61,15 @@ def personal_thread(workspace, alice, bob):
     return thread
 
 
-def send(thread, author, text="hi", **fields):
-    return chat_services.message_send(thread=thread, author=author, text=text, **fields)
+def send(thread, author, text="hi", *, reply_to=None, attachments=(), **fields):
+    return chat_services.message_send(
+        thread=thread,
+        actor=author,
+        text=text,
+        reply_to_id=reply_to.pk if reply_to is not None else None,
+        attachment_ids=[a.pk for a in attachments],
+        **fields,
+    )
 
 
 def png_bytes(size=(4, 3)) -> bytes:

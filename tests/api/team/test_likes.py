@@ -34,7 +34,7 @@ def test_dislike_is_a_thumbsdown_reaction(as_bob, message, bob):
 
 
 def test_a_like_made_elsewhere_shows_here(as_alice, message, bob):
-    reaction_services.reaction_add(message=message, user=bob, name=":thumbs_up:")
+    reaction_services.reaction_add(message=message, actor=bob, name=":thumbs_up:")
     [listed] = as_alice.get(f"/api/v1/chat/threads/{message.thread_id}/messages").json()
     assert listed["likes"] == [str(bob.id)]
 

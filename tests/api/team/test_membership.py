@@ -2,6 +2,7 @@
 
 import pytest
 
+from chatproject.actors import SYSTEM
 from tests.api.team.conftest import assert_error, event_types_since, last_event_id
 from threads import services as thread_services
 from threads.models import Membership
@@ -59,7 +60,7 @@ def test_personal_thread_members_never_change(as_alice, personal_thread, carol):
 
 def test_plain_member_may_not_add_to_a_group_thread(as_bob, workspace, alice, bob, carol):
     group = thread_services.group_thread_create(
-        workspace=workspace, creator=alice, project_ref="p1", members=[bob]
+        actor=SYSTEM, workspace=workspace, creator=alice, project_ref="p1", members=[bob]
     )
     response = as_bob.post(f"/api/v1/chat/threads/{group.id}/users", {"users": [str(carol.id)]})
     assert_error(response, 403)

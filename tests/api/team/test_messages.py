@@ -47,9 +47,9 @@ def test_message_has_exactly_the_seed_fields(
     question = send(personal_thread, alice, "question")
     file = upload(bob, name="diagram.png")
     answer = send(personal_thread, bob, "answer", reply_to=question, attachments=[file])
-    reaction_services.reaction_add(message=answer, user=alice, name=":thumbsup:")
-    reaction_services.reaction_add(message=answer, user=bob, name=":thumbs_down:")
-    reaction_services.reaction_add(message=answer, user=alice, name=":tada:")
+    reaction_services.reaction_add(message=answer, actor=alice, name=":thumbsup:")
+    reaction_services.reaction_add(message=answer, actor=bob, name=":thumbs_down:")
+    reaction_services.reaction_add(message=answer, actor=alice, name=":tada:")
 
     response = as_alice.get(url(personal_thread))
 
@@ -316,7 +316,7 @@ def busy_thread(personal_thread, alice, bob):
     """60 messages, each with a file and a like, so prefetches have work at any page size."""
     for i in range(60):
         message = send(personal_thread, bob, f"b{i}", attachments=[upload(bob)])
-        reaction_services.reaction_add(message=message, user=alice, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, actor=alice, name=":thumbsup:")
     return personal_thread
 
 

@@ -4,6 +4,7 @@ unread state, visibility, creation and query counts."""
 import pytest
 from django.utils import timezone
 
+from chatproject.actors import SYSTEM
 from chatproject.api.team.serializers import epoch_ms
 from chats import services as chat_services
 from reactions import services as reaction_services
@@ -66,7 +67,12 @@ def test_custom_thread_carries_its_name_and_group_thread_its_project(
     as_alice, workspace, alice, bob, custom_thread
 ):
     group = thread_services.group_thread_create(
-        workspace=workspace, creator=alice, project_ref="proj-42", title="Project 42", members=[bob]
+        actor=SYSTEM,
+        workspace=workspace,
+        creator=alice,
+        project_ref="proj-42",
+        title="Project 42",
+        members=[bob],
     )
 
     threads = by_id(as_alice.get("/api/v1/chat/threads"))
@@ -155,7 +161,7 @@ def test_only_the_callers_team_threads_are_listed(
     as_carol, workspace, alice, bob, carol, session_thread, personal_thread
 ):
     send(personal_thread, alice, "private")
-    thread_services.membership_add(thread=session_thread, user=carol)
+    thread_services.membership_add(actor=SYSTEM, thread=session_thread, user=carol)
     removed = thread_services.custom_thread_create(
         workspace=workspace, creator=carol, title="gone", members=[]
     )
@@ -201,7 +207,7 @@ def _many_threads(workspace, alice, bob, carol, n):
             workspace=workspace, creator=alice, title=f"t{i}", members=[bob, carol]
         )
         message = send(thread, bob, f"m{i}", attachments=[])
-        reaction_services.reaction_add(message=message, user=carol, name=":thumbsup:")
+        reaction_services.reaction_add(message=message, actor=carol, name=":thumbsup:")
 
 
 @pytest.mark.parametrize("n", [2, 12])

@@ -103,7 +103,7 @@ class Command(BaseCommand):
             return
         hello = self.say(thread, u["alice"], "Hi Bob! Do you have a minute for the Apollo plan?")
         self.say(thread, u["bob"], "Sure, call me in five.", reply_to=hello)
-        reaction_add(message=hello, user=u["bob"], name=":thumbsup:")
+        reaction_add(message=hello, actor=SYSTEM, user=u["bob"], name=":thumbsup:")
         self.created.append("personal thread alice <-> bob")
 
     def group(self, workspace, u) -> None:
@@ -113,6 +113,7 @@ class Command(BaseCommand):
             return
         thread = threads.group_thread_create(
             workspace=workspace,
+            actor=SYSTEM,
             creator=u["alice"],
             project_ref="apollo",
             title="Project Apollo",
@@ -122,9 +123,9 @@ class Command(BaseCommand):
         question = self.say(thread, u["bob"], "Are we still aiming for the end of the month?")
         self.say(thread, u["alice"], "Yes, if the tests stay green.", reply_to=question)
         self.say(thread, u["carol"], "I'll take the release notes.")
-        reaction_add(message=plan, user=u["bob"], name=":thumbsup:")
-        reaction_add(message=plan, user=u["carol"], name=":heart:")
-        reaction_add(message=question, user=u["carol"], name=":thumbsdown:")
+        reaction_add(message=plan, actor=SYSTEM, user=u["bob"], name=":thumbsup:")
+        reaction_add(message=plan, actor=SYSTEM, user=u["carol"], name=":heart:")
+        reaction_add(message=question, actor=SYSTEM, user=u["carol"], name=":thumbsdown:")
         self.created.append("group thread for project apollo")
 
     def custom(self, workspace, u) -> None:
@@ -138,8 +139,8 @@ class Command(BaseCommand):
         ask = self.say(thread, u["bob"], "Coffee at 3?")
         self.say(thread, u["carol"], "Always.", reply_to=ask)
         self.say(thread, u["dave"], "Count me in, after my support shift.")
-        reaction_add(message=ask, user=u["carol"], name=":heart:")
-        reaction_add(message=ask, user=u["dave"], name=":thumbsup:")
+        reaction_add(message=ask, actor=SYSTEM, user=u["carol"], name=":heart:")
+        reaction_add(message=ask, actor=SYSTEM, user=u["dave"], name=":thumbsup:")
         self.created.append("custom thread Coffee")
 
     def session(self, workspace, u) -> None:
@@ -150,17 +151,17 @@ class Command(BaseCommand):
         thread = threads.session_create(workspace=workspace, host=u["alice"], title="All hands")
         for participant in (u["bob"], u["carol"]):
             threads.membership_add(
-                thread=thread, user=participant, role=Membership.Role.MEMBER, actor=u["alice"]
+                thread=thread, user=participant, role=Membership.Role.MEMBER, actor=SYSTEM
             )
         welcome = self.say(thread, u["alice"], "Welcome to the all hands! Questions go here.")
         question = self.say(thread, u["bob"], "Will the slides be shared afterwards?")
         self.say(thread, u["alice"], "Yes, right after the call.", reply_to=question)
         self.say(thread, u["carol"], "Great quarter, everyone!")
         # Live sessions accept thumbs up and down only (seed 000).
-        reaction_add(message=welcome, user=u["bob"], name=":thumbsup:")
-        reaction_add(message=welcome, user=u["carol"], name=":thumbsup:")
-        reaction_add(message=question, user=u["carol"], name=":thumbsdown:")
-        pin_add(message=welcome, actor=u["alice"])
+        reaction_add(message=welcome, actor=SYSTEM, user=u["bob"], name=":thumbsup:")
+        reaction_add(message=welcome, actor=SYSTEM, user=u["carol"], name=":thumbsup:")
+        reaction_add(message=question, actor=SYSTEM, user=u["carol"], name=":thumbsdown:")
+        pin_add(message=welcome, actor=SYSTEM, pinned_by=u["alice"])
         self.created.append("live session All hands")
 
     # Support chats (seed 003): customers writing in through channels, answered by a
@@ -240,8 +241,12 @@ class Command(BaseCommand):
                 threads.external_user_set_blocked(external_user=owner, blocked=True, actor=SYSTEM)
             self.created.append(f"support chat {title!r}")
 
-    def say(self, thread, author, text: str, **fields) -> Message:
-        return message_send(thread=thread, author=author, text=text, **fields)
+    def say(self, thread, author, text: str, reply_to: Message | None = None, **fields) -> Message:
+        """Demo data is trusted: it speaks for ``author`` (``SYSTEM`` names them)."""
+        reply_to_id = reply_to.pk if reply_to is not None else None
+        return message_send(
+            thread=thread, actor=SYSTEM, author=author, text=text, reply_to_id=reply_to_id, **fields
+        )
 
     # --- credentials ---------------------------------------------------------------------
 
