@@ -115,11 +115,11 @@ async def measure(host, thread, noise, tokens, messages: int, use_noise: bool) -
     try:
         for n in range(messages):
             if use_noise:
-                await send(thread=noise, author=host, text=f"noise {n}")
+                await send(thread=noise, actor=host, text=f"noise {n}")
             waiters = [asyncio.ensure_future(wait_for_created(s)) for s in sockets]
             await asyncio.sleep(0)  # let every waiter start listening
             sent_at = time.perf_counter()
-            await send(thread=thread, author=host, text=f"fan-out {n}")
+            await send(thread=thread, actor=host, text=f"fan-out {n}")
             send_s = time.perf_counter() - sent_at
             received = await asyncio.gather(*waiters)
             round_ms = [(t - sent_at) * 1000 for t in received]
