@@ -6,6 +6,10 @@ every surface.
 """
 
 import uuid
+from typing import TypeAlias
+
+#: An id as callers hand it over: a UUID, or its text (malformed text names nothing).
+Id: TypeAlias = uuid.UUID | str
 
 
 class DomainError(Exception):
@@ -44,7 +48,7 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
-def uuid_or_not_found(value, detail: str = "Not found.") -> uuid.UUID:
+def uuid_or_not_found(value: object, detail: str = "Not found.") -> uuid.UUID:
     """An id from a caller; a malformed one names nothing, so it is a 404 like any unknown id."""
     try:
         return uuid.UUID(str(value))

@@ -4,6 +4,7 @@ from typing import Any
 
 from chats.models import Attachment, Message
 from threads.events import record
+from threads.models import Event
 
 
 def attachment_payload(attachment: Attachment) -> dict[str, Any]:
@@ -44,14 +45,14 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
-def message_changed(message: Message, type: str):
+def message_changed(message: Message, type: str) -> Event:
     """``message.created`` / ``message.updated`` / ``message.restored`` with the message."""
     return record(
         thread_id=message.thread_id, type=type, payload={"message": message_payload(message)}
     )
 
 
-def message_removed(message: Message):
+def message_removed(message: Message) -> Event:
     # Only the id: a removed message's content is not for subscribers any more.
     return record(
         thread_id=message.thread_id,

@@ -1,8 +1,11 @@
 """Reads of messages that more than one caller needs."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -21,15 +24,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
-from chatproject.errors import NotFound
+from chatproject.errors import Id, NotFound
 from chats.models import Attachment, Message
 from pins.models import Pin
 from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
 from threads.models import ExternalUser, Membership, Responder, Thread
 from threads.selectors import visible_threads_q
 
+if TYPE_CHECKING:
+    from chatproject.accounts.models import User
 
-def visible_messages(*, user) -> QuerySet[Message]:
+
+def visible_messages(*, user: User) -> QuerySet[Message]:
     """Messages the user may see: not removed, in a thread the user may see."""
     return Message.objects.filter(
         is_removed=False,
@@ -37,7 +43,7 @@ def visible_messages(*, user) -> QuerySet[Message]:
     )
 
 
-def message_get_for_user(*, user, message_id, thread_id=None) -> Message:
+def message_get_for_user(*, user: User, message_id: Id, thread_id: Id | None = None) -> Message:
     """The message if the user may see it; ``NotFound`` whether it is missing or hidden."""
     qs = visible_messages(user=user).select_related("thread", "author")
     if thread_id is not None:
@@ -48,7 +54,7 @@ def message_get_for_user(*, user, message_id, thread_id=None) -> Message:
         raise NotFound("Message not found.") from None
 
 
-def thread_messages(*, thread_id) -> QuerySet[Message]:
+def thread_messages(*, thread_id: Id) -> QuerySet[Message]:
     """A thread's visible messages in history order, with what every surface shows."""
     return (
         Message.objects.filter(thread_id=thread_id, is_removed=False)
@@ -66,7 +72,11 @@ class MessageSort:
 
 
 def thread_messages_sorted(
-    *, thread_id, sort: str = MessageSort.CREATED_AT, reaction: str = "", ascending: bool = True
+    *,
+    thread_id: Id,
+    sort: str = MessageSort.CREATED_AT,
+    reaction: str = "",
+    ascending: bool = True,
 ) -> QuerySet[Message]:
     """A thread's visible messages in a total order, ready to be cut into pages in the database.
 
@@ -103,9 +113,9 @@ def thread_messages_sorted(
     return qs.order_by(*(keys if ascending else [f"-{k}" for k in keys]))
 
 
-def reactions_summary(message: Message) -> list[dict]:
+def reactions_summary(message: Message) -> list[dict[str, Any]]:
     """``[{name, count, users: [ids]}]`` from the prefetched reactions, in order of first use."""
-    grouped: dict[str, list] = {}
+    grouped: dict[str, list[Id]] = {}
     for reaction in message.reactions.all():
         grouped.setdefault(reaction.name, []).append(reaction.user_id)
     return [{"name": n, "count": len(users), "users": users} for n, users in grouped.items()]
@@ -155,7 +165,7 @@ def _before(anchor: Message) -> Q:
 
 def thread_message_page(
     *,
-    thread_id,
+    thread_id: Id,
     limit: int,
     after: Message | None = None,
     before: Message | None = None,
@@ -183,7 +193,7 @@ def thread_message_page(
     return page
 
 
-def thread_message_anchor(*, thread_id, message_id) -> Message | None:
+def thread_message_anchor(*, thread_id: Id, message_id: Id) -> Message | None:
     """A message of the thread used as a paging position (removed ones too), or ``None``."""
     try:
         return (
@@ -195,7 +205,7 @@ def thread_message_anchor(*, thread_id, message_id) -> Message | None:
         return None
 
 
-def threads_with_activity(*, user, kinds: Iterable[str]) -> QuerySet[Thread]:
+def threads_with_activity(*, user: User, kinds: Iterable[str]) -> QuerySet[Thread]:
     """The user's visible threads of ``kinds``, newest activity first, with their list facts.
 
     Each row is annotated in the same query with ``activity_at`` (last message time, else
@@ -238,23 +248,26 @@ def threads_with_activity(*, user, kinds: Iterable[str]) -> QuerySet[Thread]:
 def attach_last_messages(threads: list[Thread]) -> list[Thread]:
     """Set ``last_message`` on threads from ``threads_with_activity`` in one fetch (plus the
     two of ``with_files_and_thumbs``), whatever the number of threads."""
-    ids = [t.last_message_pk for t in threads if t.last_message_pk is not None]
-    found = {}
+    # ``last_message_pk`` is an annotation of ``threads_with_activity``; ``last_message`` is
+    # set here for the serializers. Neither is a model field, hence getattr/setattr.
+    ids = [pk for t in threads if (pk := getattr(t, "last_message_pk", None)) is not None]
+    found: dict[Id, Message] = {}
     if ids:
         found = {m.pk: m for m in with_files_and_thumbs(Message.objects.filter(pk__in=ids))}
     for thread in threads:
-        thread.last_message = found.get(thread.last_message_pk)
+        pk = getattr(thread, "last_message_pk", None)
+        setattr(thread, "last_message", found.get(pk) if pk is not None else None)  # noqa: B010
     return threads
 
 
-def attachments_unsent(*, user, attachment_ids: Iterable) -> list[Attachment]:
+def attachments_unsent(*, user: User, attachment_ids: Iterable[Id]) -> list[Attachment]:
     """The user's own uploads among ``attachment_ids`` that no message carries yet."""
     return list(
         Attachment.objects.filter(pk__in=list(attachment_ids), uploaded_by=user, message=None)
     )
 
 
-def attachment_get_for_user(*, user, attachment_id) -> Attachment:
+def attachment_get_for_user(*, user: User, attachment_id: Id) -> Attachment:
     """A file the user may download: their own upload, or one sent in a visible message of a
     thread they may see. ``NotFound`` for anything else, so a file's existence never leaks."""
     shared = Q(
@@ -311,12 +324,12 @@ def support_search_q(term: str) -> Q:
 
 def support_chats(
     *,
-    workspace_id,
-    channel_ids: Iterable = (),
+    workspace_id: Id,
+    channel_ids: Iterable[Id] = (),
     channel_types: Iterable[str] = (),
-    owner_ids: Iterable = (),
-    responder_ids: Iterable = (),
-    responder_version_ids: Iterable = (),
+    owner_ids: Iterable[Id] = (),
+    responder_ids: Iterable[Id] = (),
+    responder_version_ids: Iterable[Id] = (),
     last_message_from: datetime | None = None,
     last_message_to: datetime | None = None,
     search: str = "",
@@ -370,7 +383,7 @@ def support_chats(
     ).order_by(F("activity_at").desc(), F("id").desc())
 
 
-def _user_name(prefix: str):
+def _user_name(prefix: str) -> Coalesce:
     """SQL for ``User.name``: display name, else full name, else username (null if no user)."""
     full_name = Trim(Concat(f"{prefix}first_name", Value(" "), f"{prefix}last_name"))
     return Coalesce(
@@ -392,7 +405,7 @@ def with_support_details(chats: QuerySet[Thread]) -> QuerySet[Thread]:
         "-created_at", "-id"
     )
 
-    def nth(position: int, field: str):
+    def nth(position: int, field: str) -> Subquery:
         return Subquery(recent.values(field)[position : position + 1])
 
     return chats.annotate(
@@ -416,6 +429,6 @@ def with_support_details(chats: QuerySet[Thread]) -> QuerySet[Thread]:
     )
 
 
-def support_chat_messages(*, chat_id) -> QuerySet[Message]:
+def support_chat_messages(*, chat_id: Id) -> QuerySet[Message]:
     """A support chat's visible messages, oldest first (ties by id)."""
     return Message.objects.filter(thread_id=chat_id, is_removed=False).order_by("created_at", "id")

@@ -30,13 +30,13 @@ from chatproject.text import clean_text
 from chats import events
 from chats.models import Attachment, Message
 from threads import selectors as thread_selectors
-from threads.models import Thread, Workspace
+from threads.models import ExternalUser, Responder, Thread, Workspace
 from threads.services import direct_thread_get_or_create, thread_lock
 
 if TYPE_CHECKING:
     from chatproject.accounts.models import User
 
-CLIENT_ID_MAX_LENGTH = Message._meta.get_field("client_id").max_length
+CLIENT_ID_MAX_LENGTH: int = Message._meta.get_field("client_id").max_length or 0
 
 
 def message_max_length(thread: Thread) -> int:
@@ -310,7 +310,9 @@ def attachment_create(
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-def _verify_image(file: UploadedFile, *, allowed) -> tuple[int, int, str, ContentFile]:
+def _verify_image(
+    file: UploadedFile, *, allowed: Collection[str]
+) -> tuple[int, int, str, ContentFile | None]:
     """Decode the whole image (a truncated or fake one is refused) and make its thumbnail.
 
     The pixel count is checked from the header before decoding, so a small file that
@@ -382,7 +384,7 @@ def support_message_send(*, chat: Thread, role: str, text: str | None, actor: Ac
         raise NotFound("Chat not found.")
     if thread.is_removed:
         raise Conflict("The chat is removed.")
-    authors = {}
+    authors: dict[str, ExternalUser | User | Responder | None] = {}
     if role == Message.Role.USER:
         if thread.owner is not None and thread.owner.is_blocked:
             raise PermissionDenied("The chat's owner is blocked.", field="role")

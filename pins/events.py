@@ -1,10 +1,13 @@
 """Events of the pins app."""
 
+from typing import Any
+
 from pins.models import Pin
 from threads.events import record
+from threads.models import Event
 
 
-def pin_payload(pin: Pin) -> dict:
+def pin_payload(pin: Pin) -> dict[str, Any]:
     return {
         "id": pin.id,
         "message": pin.message_id,
@@ -13,6 +16,6 @@ def pin_payload(pin: Pin) -> dict:
     }
 
 
-def pin_changed(pin: Pin, type: str):
+def pin_changed(pin: Pin, type: str) -> Event:
     """``pin.added`` / ``pin.removed``."""
     return record(thread_id=pin.thread_id, type=type, payload={"pin": pin_payload(pin)})

@@ -1,10 +1,14 @@
 """Events of the reactions app."""
 
+from typing import Any
+
+from chatproject.errors import Id
 from reactions.models import Reaction
 from threads.events import record
+from threads.models import Event
 
 
-def reaction_payload(reaction: Reaction) -> dict:
+def reaction_payload(reaction: Reaction) -> dict[str, Any]:
     return {
         "id": reaction.id,
         "message": reaction.message_id,
@@ -14,6 +18,6 @@ def reaction_payload(reaction: Reaction) -> dict:
     }
 
 
-def reaction_changed(reaction: Reaction, thread_id, type: str):
+def reaction_changed(reaction: Reaction, thread_id: Id, type: str) -> Event:
     """``reaction.added`` / ``reaction.removed``."""
     return record(thread_id=thread_id, type=type, payload={"reaction": reaction_payload(reaction)})

@@ -18,16 +18,18 @@ critical section is short: the event insert, the rest of the transaction, the co
 
 import json
 import logging
+import uuid
 from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
 
-from threads.models import Event, Thread
+from chatproject.errors import Id
+from threads.models import Event, Membership, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -42,24 +44,24 @@ JOIN_TYPES = frozenset({"thread.created", "member.added"})
 LEAVE_TYPES = frozenset({"member.removed"})
 
 
-def thread_group(thread_id) -> str:
+def thread_group(thread_id: Id) -> str:
     """Channel-layer group of one thread's subscribers (ASCII, well under 100 chars)."""
     return f"thread.{_hex(thread_id)}"
 
 
-def user_group(user_id) -> str:
+def user_group(user_id: Id) -> str:
     """Channel-layer group of one user's sockets, for events meant for that user only."""
     return f"user.{_hex(user_id)}"
 
 
-def agents_group(workspace_id) -> str:
+def agents_group(workspace_id: Id) -> str:
     """Channel-layer group of a workspace's support staff: every support chat's events go here,
     so agents hear of a new customer chat without joining one group per chat."""
     return f"workspace.{_hex(workspace_id)}.agents"
 
 
-def _hex(value) -> str:
-    return value.hex if hasattr(value, "hex") else str(value).replace("-", "")
+def _hex(value: Id) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
 
 
 def _plain(payload: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +69,9 @@ def _plain(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
-def record(*, thread_id, type: str, payload: dict[str, Any], user_id=None) -> Event:
+def record(
+    *, thread_id: Id, type: str, payload: dict[str, Any], user_id: Id | None = None
+) -> Event:
     """Write one event of ``thread_id`` in the current transaction and publish it after commit.
 
     The per-thread sequence number is taken by bumping ``Thread.event_seq``: the UPDATE
@@ -87,7 +91,7 @@ def record(*, thread_id, type: str, payload: dict[str, Any], user_id=None) -> Ev
         thread_id=thread_id, seq=seq, type=type, payload=_plain(payload), user_id=user_id
     )
     # Routing facts publish needs, so it does not query after commit.
-    event.route = (kind, workspace_id)
+    event.route = (kind, workspace_id)  # type: ignore[attr-defined]
     transaction.on_commit(partial(publish, event))
     return event
 
@@ -111,7 +115,7 @@ def frame(event: Event) -> dict[str, Any]:
     }
 
 
-def envelope(event: Event, *, kind: str, workspace_id) -> dict[str, Any]:
+def envelope(event: Event, *, kind: str, workspace_id: Id) -> dict[str, Any]:
     """The channel-layer message of an event: its frame plus what routing needs.
 
     ``user`` is set for events meant for one user only; ``kind`` and ``workspace`` let a
@@ -174,7 +178,7 @@ def publish(event: Event) -> None:
         logger.exception("could not publish event %s", event.id)
 
 
-async def _send_all(layer, groups: list[str], message: dict[str, Any]) -> None:
+async def _send_all(layer: BaseChannelLayer, groups: list[str], message: dict[str, Any]) -> None:
     for group in groups:
         await layer.group_send(group, message)
 
@@ -216,7 +220,7 @@ def thread_changed(thread: Thread, type: str) -> Event:
     return record(thread_id=thread.pk, type=type, payload={"thread": thread_payload(thread)})
 
 
-def member_changed(membership, type: str) -> Event:
+def member_changed(membership: Membership, type: str) -> Event:
     """``member.added`` / ``member.removed``."""
     return record(
         thread_id=membership.thread_id,
@@ -228,7 +232,7 @@ def member_changed(membership, type: str) -> Event:
     )
 
 
-def read_updated(membership) -> Event:
+def read_updated(membership: Membership) -> Event:
     """Only the reader hears of their own read state."""
     return record(
         thread_id=membership.thread_id,

@@ -4,12 +4,18 @@ Visibility is decided here and nowhere else: a thread is visible to its members,
 support chat also to its workspace's agents and admins.
 """
 
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from chatproject.accounts.models import SuperIdentity
-from chatproject.errors import NotFound
+from chatproject.errors import Id, NotFound
 from threads.models import (
     Channel,
     ExternalUser,
@@ -18,28 +24,34 @@ from threads.models import (
     ResponderVersion,
     Thread,
     Ticket,
+    Workspace,
     WorkspaceMember,
 )
+
+if TYPE_CHECKING:
+    from chatproject.accounts.models import User
 
 SUPPORT_STAFF_ROLES = (WorkspaceMember.Role.ADMIN, WorkspaceMember.Role.AGENT)
 
 
-def visible_threads_q(user) -> Q:
+def visible_threads_q(user: User) -> Q:
     """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
     is_member = Exists(Membership.objects.filter(thread=OuterRef("pk"), user=user))
-    is_support_staff = Q(kind=Thread.Kind.SUPPORT) & Exists(
-        WorkspaceMember.objects.filter(
-            workspace=OuterRef("workspace"), user=user, role__in=SUPPORT_STAFF_ROLES
+    is_support_staff = Q(kind=Thread.Kind.SUPPORT) & Q(
+        Exists(
+            WorkspaceMember.objects.filter(
+                workspace=OuterRef("workspace"), user=user, role__in=SUPPORT_STAFF_ROLES
+            )
         )
     )
     return Q(is_removed=False) & (Q(is_member) | is_support_staff)
 
 
-def thread_list_for_user(*, user) -> QuerySet[Thread]:
+def thread_list_for_user(*, user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible_threads_q(user))
 
 
-def thread_get_for_user(*, user, thread_id) -> Thread:
+def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
     """The thread if the user may see it; ``NotFound`` whether it is missing or hidden."""
     try:
         return thread_list_for_user(user=user).get(pk=thread_id)
@@ -47,19 +59,19 @@ def thread_get_for_user(*, user, thread_id) -> Thread:
         raise NotFound("Thread not found.") from None
 
 
-def membership_get(*, thread, user) -> Membership | None:
+def membership_get(*, thread: Thread, user: User | None) -> Membership | None:
     if user is None:
         return None
     return Membership.objects.filter(thread=thread, user=user).first()
 
 
-def is_support_staff(*, user, workspace_id) -> bool:
+def is_support_staff(*, user: User, workspace_id: Id) -> bool:
     return WorkspaceMember.objects.filter(
         workspace_id=workspace_id, user=user, role__in=SUPPORT_STAFF_ROLES
     ).exists()
 
 
-def can_see_thread(*, thread: Thread, user) -> bool:
+def can_see_thread(*, thread: Thread, user: User | None) -> bool:
     if user is None or thread.is_removed:
         return False
     if membership_get(thread=thread, user=user):
@@ -69,7 +81,7 @@ def can_see_thread(*, thread: Thread, user) -> bool:
     )
 
 
-def can_moderate_thread(*, thread: Thread, user) -> bool:
+def can_moderate_thread(*, thread: Thread, user: User) -> bool:
     """Hosts and admins of a thread moderate it; so do a support chat's workspace staff."""
     membership = membership_get(thread=thread, user=user)
     if membership is not None and membership.is_moderator:
@@ -79,7 +91,7 @@ def can_moderate_thread(*, thread: Thread, user) -> bool:
     )
 
 
-def workspace_user_ids(*, workspace_id, user_ids) -> set:
+def workspace_user_ids(*, workspace_id: Id, user_ids: Iterable[Id]) -> set[Id]:
     return set(
         WorkspaceMember.objects.filter(workspace_id=workspace_id, user_id__in=user_ids).values_list(
             "user_id", flat=True
@@ -87,7 +99,7 @@ def workspace_user_ids(*, workspace_id, user_ids) -> set:
     )
 
 
-def workspace_for_user(*, user):
+def workspace_for_user(*, user: User) -> Workspace | None:
     """The user's home workspace: the first one they joined (``None`` if none)."""
     member = (
         WorkspaceMember.objects.filter(user=user)
@@ -98,7 +110,7 @@ def workspace_for_user(*, user):
     return member.workspace if member else None
 
 
-def session_joinable_by(*, user, thread_id) -> Thread:
+def session_joinable_by(*, user: User, thread_id: Id) -> Thread:
     """A live session in one of the user's workspaces; ``NotFound`` otherwise."""
     thread = Thread.objects.filter(
         pk=thread_id,
@@ -111,7 +123,7 @@ def session_joinable_by(*, user, thread_id) -> Thread:
     return thread
 
 
-def people_for_user(*, user) -> QuerySet:
+def people_for_user(*, user: User) -> QuerySet[User]:
     """Active users who share a workspace with ``user`` (``user`` included), by username.
 
     The people a user may address: anyone else answers as unknown, whether or not they exist.
@@ -125,7 +137,7 @@ def people_for_user(*, user) -> QuerySet:
     )
 
 
-def shared_workspace(*, user, other):
+def shared_workspace(*, user: User, other: User) -> Workspace | None:
     """The first workspace (in ``user``'s joining order) both users belong to, else ``None``."""
     member = (
         WorkspaceMember.objects.filter(user=user, workspace__members__user=other)
@@ -136,7 +148,7 @@ def shared_workspace(*, user, other):
     return member.workspace if member else None
 
 
-def is_workspace_admin(*, user, workspace_id) -> bool:
+def is_workspace_admin(*, user: User, workspace_id: Id) -> bool:
     """Django staff, or an admin of the workspace: who may manage project (group) threads."""
     if getattr(user, "is_staff", False):
         return True
@@ -150,7 +162,9 @@ def is_workspace_admin(*, user, workspace_id) -> bool:
 # exactly like an id that does not exist.
 
 
-def support_owner_by_identity(*, workspace_id, identity_id):
+def support_owner_by_identity(
+    *, workspace_id: Id, identity_id: uuid.UUID
+) -> ExternalUser | User | None:
     """The customer (``ExternalUser``) or platform user (a member of the workspace) whose
     super identity is ``identity_id``, else ``None``. The identity's ``kind`` names the
     table, so this is one lookup, never a guess across tables."""
@@ -172,12 +186,12 @@ def support_owner_by_identity(*, workspace_id, identity_id):
     return None
 
 
-def responder_by_identity(*, workspace_id, identity_id) -> Responder | None:
+def responder_by_identity(*, workspace_id: Id, identity_id: uuid.UUID) -> Responder | None:
     responders = Responder.objects.filter(workspace_id=workspace_id)
     return responders.filter(super_identity_id=identity_id).first()
 
 
-def responder_version_get(*, workspace_id, version_id) -> ResponderVersion | None:
+def responder_version_get(*, workspace_id: Id, version_id: Id) -> ResponderVersion | None:
     return (
         ResponderVersion.objects.select_related("responder")
         .filter(pk=version_id, responder__workspace_id=workspace_id)
@@ -185,26 +199,26 @@ def responder_version_get(*, workspace_id, version_id) -> ResponderVersion | Non
     )
 
 
-def channel_get(*, workspace_id, channel_id) -> Channel | None:
+def channel_get(*, workspace_id: Id, channel_id: Id) -> Channel | None:
     return Channel.objects.filter(workspace_id=workspace_id, pk=channel_id).first()
 
 
-def external_user_get(*, workspace_id, external_user_id) -> ExternalUser | None:
+def external_user_get(*, workspace_id: Id, external_user_id: Id) -> ExternalUser | None:
     return ExternalUser.objects.filter(workspace_id=workspace_id, pk=external_user_id).first()
 
 
-def ticket_get(*, workspace_id, ticket_id) -> Ticket | None:
+def ticket_get(*, workspace_id: Id, ticket_id: Id) -> Ticket | None:
     return Ticket.objects.filter(workspace_id=workspace_id, pk=ticket_id).first()
 
 
-def support_chat_get(*, workspace_id, chat_id) -> Thread | None:
+def support_chat_get(*, workspace_id: Id, chat_id: Id) -> Thread | None:
     """A support chat of the workspace, removed or not (a removed chat stays readable by id)."""
     return Thread.objects.filter(
         workspace_id=workspace_id, kind=Thread.Kind.SUPPORT, pk=chat_id
     ).first()
 
 
-def channel_list(*, workspace_id) -> QuerySet[Channel]:
+def channel_list(*, workspace_id: Id) -> QuerySet[Channel]:
     """Newest first, with the responder's super identity as ``responder_identity_id``."""
     return (
         Channel.objects.filter(workspace_id=workspace_id)
@@ -213,15 +227,15 @@ def channel_list(*, workspace_id) -> QuerySet[Channel]:
     )
 
 
-def external_user_list(*, workspace_id) -> QuerySet[ExternalUser]:
+def external_user_list(*, workspace_id: Id) -> QuerySet[ExternalUser]:
     return ExternalUser.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
 
 
-def responder_list(*, workspace_id) -> QuerySet[Responder]:
+def responder_list(*, workspace_id: Id) -> QuerySet[Responder]:
     return Responder.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
 
 
-def ticket_list(*, workspace_id) -> QuerySet[Ticket]:
+def ticket_list(*, workspace_id: Id) -> QuerySet[Ticket]:
     """Newest first, each with the ids of the chats linked to it (one prefetch per page)."""
     return (
         Ticket.objects.filter(workspace_id=workspace_id)
@@ -236,7 +250,7 @@ def ticket_list(*, workspace_id) -> QuerySet[Ticket]:
     )
 
 
-def member_list(*, workspace_id) -> QuerySet[WorkspaceMember]:
+def member_list(*, workspace_id: Id) -> QuerySet[WorkspaceMember]:
     """The workspace's active platform users with their role, by username."""
     return (
         WorkspaceMember.objects.filter(workspace_id=workspace_id, user__is_active=True)

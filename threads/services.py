@@ -12,7 +12,7 @@ checked). Validation applies to both. Errors name fields in domain terms (``titl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chatproject.actors import SYSTEM, Actor, recorded_user
-from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chatproject.errors import Conflict, Id, InvalidInput, NotFound, PermissionDenied
 from chatproject.text import clean_text
 from threads import events, selectors
 from threads.models import (
@@ -42,11 +42,11 @@ if TYPE_CHECKING:
     from chatproject.accounts.models import User
     from chats.models import Message
 
-TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
-PROJECT_REF_MAX_LENGTH = Thread._meta.get_field("project_ref").max_length
+TITLE_MAX_LENGTH: int = Thread._meta.get_field("title").max_length or 0
+PROJECT_REF_MAX_LENGTH: int = Thread._meta.get_field("project_ref").max_length or 0
 
 
-def thread_lock(thread_id: Any) -> Thread:
+def thread_lock(thread_id: Id) -> Thread:
     """Lock a thread's row for the rest of the transaction.
 
     Every write that touches a thread takes this lock first, so writes to one thread
@@ -84,7 +84,7 @@ def _create(
     workspace: Workspace,
     kind: str,
     creator: User | None,
-    members: dict[User, str],
+    members: Mapping[User, str],
     **fields: Any,
 ) -> Thread:
     """Create a thread with its members and announce it. ``members``: user -> role."""
@@ -371,7 +371,7 @@ def thread_mark_read(*, thread: Thread, actor: User, up_to: Message) -> Membersh
 
 
 @transaction.atomic
-def _move_read_mark(*, thread_id, membership_id, mark) -> Membership | None:
+def _move_read_mark(*, thread_id: Id, membership_id: int, mark: datetime) -> Membership | None:
     thread = thread_lock(thread_id)  # thread row first, like every other write: one lock order
     if thread.is_removed:
         raise NotFound("Thread not found.")
@@ -422,17 +422,17 @@ def _deny(thread: Thread, actor: User, detail: str) -> NoReturn:
 # ``message.*`` events; directory rows no chat shows yet (a new channel, customer or
 # responder) have no thread to announce on, so they raise none.
 
-NAME_MAX_LENGTH = Responder._meta.get_field("name").max_length
-IDENTIFIER_MAX_LENGTH = ExternalUser._meta.get_field("identifier").max_length
-EXTERNAL_NAME_MAX_LENGTH = ExternalUser._meta.get_field("name").max_length
-EMAIL_MAX_LENGTH = ExternalUser._meta.get_field("email").max_length
-PICTURE_MAX_LENGTH = Responder._meta.get_field("picture").max_length
-SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
-SLUG_MAX_LENGTH = Workspace._meta.get_field("slug").max_length
+NAME_MAX_LENGTH: int = Responder._meta.get_field("name").max_length or 0
+IDENTIFIER_MAX_LENGTH: int = ExternalUser._meta.get_field("identifier").max_length or 0
+EXTERNAL_NAME_MAX_LENGTH: int = ExternalUser._meta.get_field("name").max_length or 0
+EMAIL_MAX_LENGTH: int = ExternalUser._meta.get_field("email").max_length or 0
+PICTURE_MAX_LENGTH: int = Responder._meta.get_field("picture").max_length or 0
+SUBJECT_MAX_LENGTH: int = Ticket._meta.get_field("subject").max_length or 0
+SLUG_MAX_LENGTH: int = Workspace._meta.get_field("slug").max_length or 0
 DEFAULT_RESPONDER_NAME = "Assistant"
 
 
-def _require_support_staff(actor: Actor, workspace_id) -> None:
+def _require_support_staff(actor: Actor, workspace_id: Id) -> None:
     """``SYSTEM`` passes; a user must be an agent or admin of the workspace."""
     if actor is SYSTEM:
         return
@@ -440,7 +440,7 @@ def _require_support_staff(actor: Actor, workspace_id) -> None:
         raise PermissionDenied("Only the workspace's support staff may do this.")
 
 
-def _clean_text_field(value, *, field: str, max_length: int, required: bool = False) -> str:
+def _clean_text_field(value: object, *, field: str, max_length: int, required: bool = False) -> str:
     value = clean_text(value, field=field)
     if required and not value:
         raise InvalidInput("This field may not be blank.", field=field)
@@ -449,7 +449,11 @@ def _clean_text_field(value, *, field: str, max_length: int, required: bool = Fa
     return value
 
 
-def _in_workspace(obj, workspace: Workspace, field: str) -> None:
+def _in_workspace(
+    obj: Channel | ExternalUser | Responder | Ticket | Thread | None,
+    workspace: Workspace,
+    field: str,
+) -> None:
     if obj is not None and obj.workspace_id != workspace.pk:
         raise InvalidInput("Not found in this workspace.", field=field)
 
@@ -501,7 +505,7 @@ def _latest_version(responder: Responder) -> ResponderVersion | None:
 def support_chat_create(
     *,
     workspace: Workspace,
-    owner,
+    owner: ExternalUser | User,
     actor: Actor,
     channel: Channel | None = None,
     title: str | None = None,
@@ -520,8 +524,8 @@ def support_chat_create(
     _require_support_staff(actor, workspace.pk)
     if isinstance(owner, ExternalUser):
         _in_workspace(owner, workspace, "owner")
-        owner_fields = {"owner": owner}
-        members = {}
+        owner_fields: dict[str, ExternalUser | User] = {"owner": owner}
+        members: dict[User, str] = {}
     else:
         if not selectors.workspace_user_ids(workspace_id=workspace.pk, user_ids=[owner.pk]):
             raise InvalidInput("Not found in this workspace.", field="owner")
@@ -566,7 +570,11 @@ def _support_chat_lock(chat: Thread, actor: Actor) -> Thread:
 
 @transaction.atomic
 def support_chat_update(
-    *, chat: Thread, actor: Actor, title=_UNSET, last_message_at=_UNSET
+    *,
+    chat: Thread,
+    actor: Actor,
+    title: str | _Unset | None = _UNSET,
+    last_message_at: datetime | _Unset | None = _UNSET,
 ) -> Thread:
     """Change the given fields only (Support API PATCH); a removed chat may be changed too.
 
@@ -575,12 +583,12 @@ def support_chat_update(
     """
     chat = _support_chat_lock(chat, actor)
     changed = []
-    if title is not _UNSET:
+    if not isinstance(title, _Unset):
         title = _clean_title(title)
         if title != chat.title:
             chat.title = title
             changed.append("title")
-    if last_message_at is not _UNSET and last_message_at != chat.last_message_at:
+    if not isinstance(last_message_at, _Unset) and last_message_at != chat.last_message_at:
         chat.last_message_at = last_message_at
         changed.append("last_message_at")
     if changed:
@@ -623,7 +631,7 @@ def channel_get_or_create(*, workspace: Workspace, name: str, type: str, actor: 
     return existing or channel_create(workspace=workspace, name=name, type=type, actor=actor)
 
 
-def _clean_customer(identifier, name, email) -> tuple[str, str, str]:
+def _clean_customer(identifier: object, name: object, email: object) -> tuple[str, str, str]:
     identifier = _clean_text_field(
         identifier, field="identifier", max_length=IDENTIFIER_MAX_LENGTH, required=True
     )
@@ -688,7 +696,7 @@ def external_user_set_blocked(
     return external_user
 
 
-def _clean_responder(name, entity, picture) -> tuple[str, str, str]:
+def _clean_responder(name: object, entity: str, picture: object) -> tuple[str, str, str]:
     name = _clean_text_field(name, field="name", max_length=NAME_MAX_LENGTH, required=True)
     if entity not in Responder.Entity.values:
         raise InvalidInput("Unknown responder entity.", field="entity")
@@ -735,7 +743,7 @@ def responder_version_create(*, responder: Responder, actor: Actor) -> Responder
     return ResponderVersion.objects.create(responder=responder, number=number)
 
 
-def _clean_ticket(subject, status) -> tuple[str, str]:
+def _clean_ticket(subject: object, status: str) -> tuple[str, str]:
     subject = _clean_text_field(subject, field="subject", max_length=SUBJECT_MAX_LENGTH)
     if status not in Ticket.Status.values:
         raise InvalidInput("Unknown ticket status.", field="status")
@@ -766,7 +774,13 @@ def ticket_create(
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, actor: Actor, status=_UNSET, subject=_UNSET) -> Ticket:
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    status: str | _Unset = _UNSET,
+    subject: str | _Unset | None = _UNSET,
+) -> Ticket:
     """Change a ticket's status or subject; each chat it is linked to announces
     ``thread.updated`` (their detail rows show the status). No change, no write."""
     _require_support_staff(actor, ticket.workspace_id)
@@ -774,8 +788,8 @@ def ticket_update(*, ticket: Ticket, actor: Actor, status=_UNSET, subject=_UNSET
     chats = [thread_lock(pk) for pk in linked]  # thread rows first: the one lock order
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     new_subject, new_status = _clean_ticket(
-        ticket.subject if subject is _UNSET else subject,
-        ticket.status if status is _UNSET else status,
+        ticket.subject if isinstance(subject, _Unset) else subject,
+        ticket.status if isinstance(status, _Unset) else status,
     )
     if (new_subject, new_status) == (ticket.subject, ticket.status):
         return ticket

@@ -8,6 +8,7 @@ once a minute per credential, so authentication does not turn every read into a 
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -15,6 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatproject.accounts.models import AccessToken, ApiKey, User
+
+if TYPE_CHECKING:
+    from threads.models import Thread, Workspace
 
 USER_TOKEN_PREFIX = "cht_"
 SESSION_TOKEN_PREFIX = "chs_"
@@ -29,7 +33,7 @@ def _new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
-def _touch(model, obj) -> None:
+def _touch(model: type[AccessToken] | type[ApiKey], obj: AccessToken | ApiKey) -> None:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.TOKEN_LAST_USED_RESOLUTION_S)
     if obj.last_used_at is None or obj.last_used_at < stale:
@@ -37,7 +41,9 @@ def _touch(model, obj) -> None:
         obj.last_used_at = now
 
 
-def token_issue(*, user: User, thread=None, name: str = "") -> tuple[AccessToken, str]:
+def token_issue(
+    *, user: User, thread: "Thread | None" = None, name: str = ""
+) -> tuple[AccessToken, str]:
     """A user token, or with ``thread`` a session token valid in that session only."""
     kind = AccessToken.Kind.SESSION if thread is not None else AccessToken.Kind.USER
     raw = _new_secret(SESSION_TOKEN_PREFIX if thread is not None else USER_TOKEN_PREFIX)
@@ -75,7 +81,9 @@ def token_revoke(*, token: AccessToken) -> None:
     )
 
 
-def user_create(*, username: str, password: str | None, display_name: str = "", **extra) -> User:
+def user_create(
+    *, username: str, password: str | None, display_name: str = "", **extra: Any
+) -> User:
     with transaction.atomic():
         user = User(username=username, display_name=display_name, **extra)
         if password:
@@ -86,7 +94,9 @@ def user_create(*, username: str, password: str | None, display_name: str = "", 
     return user
 
 
-def api_key_create(*, workspace, name: str = "", created_by=None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, workspace: "Workspace", name: str = "", created_by: User | None = None
+) -> tuple[ApiKey, str]:
     raw = _new_secret(API_KEY_PREFIX)
     key = ApiKey.objects.create(
         workspace=workspace, name=name, created_by=created_by, key_hash=digest(raw), prefix=raw[:12]
