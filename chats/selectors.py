@@ -260,13 +260,6 @@ def attach_last_messages(threads: list[Thread]) -> list[Thread]:
     return threads
 
 
-def attachments_unsent(*, user: User, attachment_ids: Iterable[Id]) -> list[Attachment]:
-    """The user's own uploads among ``attachment_ids`` that no message carries yet."""
-    return list(
-        Attachment.objects.filter(pk__in=list(attachment_ids), uploaded_by=user, message=None)
-    )
-
-
 def attachment_get_for_user(*, user: User, attachment_id: Id) -> Attachment:
     """A file the user may download: their own upload, or one sent in a visible message of a
     thread they may see. ``NotFound`` for anything else, so a file's existence never leaks."""

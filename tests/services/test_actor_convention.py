@@ -17,6 +17,7 @@ import ast
 import copy
 import importlib
 import inspect
+import os
 import pickle
 import re
 import textwrap
@@ -32,21 +33,20 @@ PERMISSION_WORDS = re.compile(
     r"^(SYSTEM|PermissionDenied|can_\w+|is_workspace_admin|is_support_staff|visible_\w+|\w+_for_user"
     r"|_deny|_require_visible|_require_live|_lock_visible_message|_check_moderator)$"
 )
-SKIPPED_DIRS = {".venv", "node_modules", "migrations", "tests", "static", "media"}
+SKIPPED_DIRS = {"node_modules", "migrations", "tests", "static", "media", "__pycache__"}
 
 
 def service_module_names() -> list[str]:
-    """Every ``services.py`` under the project root, as a module name."""
+    """Every ``services.py`` under the project root, as a module name (the venv, tests,
+    migrations and hidden directories are not walked at all)."""
     root = Path(settings.BASE_DIR)
     names = []
-    for path in sorted(root.rglob("services.py")):
-        relative = path.relative_to(root)
-        if SKIPPED_DIRS.intersection(relative.parts) or any(
-            part.startswith(".") for part in relative.parts
-        ):
-            continue
-        names.append(".".join(relative.with_suffix("").parts))
-    return names
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith(".")]
+        if "services.py" in files:
+            relative = (Path(directory) / "services.py").relative_to(root)
+            names.append(".".join(relative.with_suffix("").parts))
+    return sorted(names)
 
 
 def _referenced_names(node: ast.AST) -> set[str]:

@@ -4,6 +4,10 @@ Everything goes through the services, so the demo holds only states the product 
 can reach (with their events). It is idempotent: a scene whose thread already exists is
 left alone, so ``scripts/serve`` can run it on every start. The passwords are fixed and
 printed: this is demo data, never to be loaded into a real installation.
+
+Demo data is a trusted caller: every service gets ``actor=SYSTEM`` and is told whom each
+change speaks for (``author=``, ``user=``, ``creator=``, ``pinned_by=``), so the rows are
+the ones those users would have made, without the command pretending to be them.
 """
 
 from django.contrib.auth import get_user_model
