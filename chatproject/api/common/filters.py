@@ -14,6 +14,7 @@ import re
 
 import django_filters
 from django import forms
+from django.http import QueryDict
 from drf_spectacular.plumbing import build_choice_description_list
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -42,7 +43,14 @@ class QueryFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, **kwargs):
         data = {} if data is None else data
-        if self.empty_is_absent:
+        if self.empty_is_absent and isinstance(data, QueryDict):
+            # Keep every value of a repeated parameter (``?ids=a&ids=b``), minus empty ones.
+            kept = QueryDict(mutable=True)
+            for key, values in data.lists():
+                if values := [v for v in values if str(v).strip()]:
+                    kept.setlist(key, values)
+            data = kept
+        elif self.empty_is_absent:
             data = {k: v for k, v in data.items() if str(v).strip()}
         # The selector does the querying (keyset pages, sorts, search in one query), so
         # this FilterSet parses only and is never asked for ``.qs``.
@@ -126,6 +134,56 @@ class StrictChoiceField(forms.ChoiceField):
         return value
 
 
+class MultiValueField(forms.Field):
+    """One value or many: ``?ids=a&ids=b``, and also ``?ids=a,b`` (no value of ours holds a
+    comma: ids are UUIDs, choices are words). Each value is cleaned by ``child``; the
+    answer is a list without repeats, in the order given (``[]`` when absent)."""
+
+    widget = forms.MultipleHiddenInput  # reads every value of a repeated parameter
+
+    def __init__(self, *, child: forms.Field, max_values: int = 100, **kwargs):
+        self.child = child
+        self.max_values = max_values
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        parts = [p.strip() for v in values for p in str(v).split(",") if p.strip()]
+        if len(parts) > self.max_values:
+            raise forms.ValidationError(f"At most {self.max_values} values.", code="max_values")
+        cleaned = [self.child.clean(p) for p in parts]
+        return list(dict.fromkeys(cleaned))
+
+
+class MultiUUIDFilter(django_filters.Filter):
+    """A list of UUIDs (see :class:`MultiValueField`)."""
+
+    field_class = MultiValueField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", forms.UUIDField())
+        super().__init__(**kwargs)
+
+
+class MultiChoiceFilter(django_filters.Filter):
+    """A list of choices (see :class:`MultiValueField`)."""
+
+    field_class = MultiValueField
+
+    def __init__(self, *, choices, **kwargs):
+        kwargs.setdefault("child", forms.ChoiceField(choices=choices))
+        super().__init__(**kwargs)
+
+
+class DateTimeFilter(django_filters.Filter):
+    """An ISO 8601 date-time (``2026-01-31T12:00:00Z``); without an offset, UTC."""
+
+    field_class = django_filters.fields.IsoDateTimeField
+
+
 class StrictIntegerFilter(django_filters.Filter):
     field_class = StrictIntegerField
 
@@ -142,7 +200,14 @@ class StrictChoiceFilter(django_filters.Filter):
 
 
 def _schema(field: forms.Field) -> dict:
-    if isinstance(field, forms.IntegerField):
+    if isinstance(field, MultiValueField):
+        schema = {"type": "array", "items": _schema(field.child)}
+        schema["items"].pop("minLength", None)
+        schema["maxItems"] = field.max_values
+        return schema
+    if isinstance(field, forms.DateTimeField):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(field, forms.IntegerField):
         schema: dict = {"type": "integer"}
         if field.max_value is not None:
             schema["maximum"] = field.max_value
@@ -175,12 +240,15 @@ def query_parameters(filterset_class: type[QueryFilterSet]) -> list[OpenApiParam
         description = str(field.help_text) or None
         if isinstance(field, forms.ChoiceField) and not description:
             description = build_choice_description_list(field.choices)
+        schema = _schema(field)
         parameters.append(
             OpenApiParameter(
                 name,
-                type=_schema(field),
+                type=schema,
                 location=OpenApiParameter.QUERY,
                 description=description,
+                # A list is the parameter repeated: ``?ids=a&ids=b``.
+                explode=True if schema["type"] == "array" else None,
             )
         )
     return parameters
