@@ -39,8 +39,9 @@ class PageNumberQuery(QueryFilterSet):
         return Page(limit=size, offset=(data["pageNumber"] - 1) * size)
 
 
-class ChatDetailsQuery(PageNumberQuery):
-    """``GET /chats/details``: the seed's filters of the details list."""
+class ChatListQuery(PageNumberQuery):
+    """``GET /chats`` and ``GET /chats/details`` (the same filters and paging; seed 003
+    lists a subset for the details list, a superset does no harm)."""
 
     channelIds = MultiUUIDFilter(help_text="Channel ids: chats of any of these channels.")
     responderIds = MultiUUIDFilter(
@@ -54,6 +55,20 @@ class ChatDetailsQuery(PageNumberQuery):
     )
     includeRemoved = StrictBooleanFilter(
         initial=False, help_text="Also list soft-removed chats (`true`/`false`)."
+    )
+    channelTypes = MultiChoiceFilter(
+        choices=Channel.Type.choices,
+        help_text="Channel types: chats of a channel of any of these types. Absent: every "
+        "chat, those without a channel included.",
+    )
+    ownerIds = MultiUUIDFilter(
+        help_text="Owner (super identity) ids: chats of any of these customers or users."
+    )
+    lastChatMessageCreatedAtStart = DateTimeFilter(
+        help_text="Chats whose last message is at or after this time (ISO 8601)."
+    )
+    lastChatMessageCreatedAtEnd = DateTimeFilter(
+        help_text="Chats whose last message is at or before this time (ISO 8601)."
     )
 
     def filters_for_selector(self) -> dict:
@@ -70,23 +85,3 @@ class ChatDetailsQuery(PageNumberQuery):
             "search": data.get("search", "").strip(),
             "include_removed": data["includeRemoved"],
         }
-
-
-class ChatListQuery(ChatDetailsQuery):
-    """``GET /chats``: every filter of the details list, plus channel types, owners and
-    the last message's time range."""
-
-    channelTypes = MultiChoiceFilter(
-        choices=Channel.Type.choices,
-        help_text="Channel types: chats of a channel of any of these types. Absent: every "
-        "chat, those without a channel included.",
-    )
-    ownerIds = MultiUUIDFilter(
-        help_text="Owner (super identity) ids: chats of any of these customers or users."
-    )
-    lastChatMessageCreatedAtStart = DateTimeFilter(
-        help_text="Chats whose last message is at or after this time (ISO 8601)."
-    )
-    lastChatMessageCreatedAtEnd = DateTimeFilter(
-        help_text="Chats whose last message is at or before this time (ISO 8601)."
-    )

@@ -22,7 +22,7 @@ from chatproject.api.common.ids import path_id
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.support import errors
 from chatproject.api.support import serializers as s
-from chatproject.api.support.filters import ChatDetailsQuery, ChatListQuery, PageNumberQuery
+from chatproject.api.support.filters import ChatListQuery, PageNumberQuery
 from chatproject.errors import InvalidInput, NotFound
 from chats import selectors as chat_selectors
 from chats import services as chat_services
@@ -216,17 +216,15 @@ class ChatViewSet(SupportSurface, ViewSet):
     @listed(
         "Retrieves multiple chats with details.",
         s.ChatDetail,
-        ChatDetailsQuery,
+        ChatListQuery,
         description="The rows of `GET /chats` with channel, owner, responder, ticket and the "
-        "last two messages; same order.",
+        "last two messages; the same filters, paging and order.",
     )
     @action(detail=False, methods=["get"], url_path="details")
     def details_list(self, request):
-        filters = ChatDetailsQuery(request.query_params).filters_for_selector()
+        filters = ChatListQuery(request.query_params).filters_for_selector()
         chats = chat_selectors.support_chats(workspace_id=self.workspace.pk, **filters)
-        return self.paged(
-            chat_selectors.with_support_details(chats), s.ChatDetail, ChatDetailsQuery
-        )
+        return self.paged(chat_selectors.with_support_details(chats), s.ChatDetail, ChatListQuery)
 
     @extend_schema(
         tags=TAGS,

@@ -322,6 +322,14 @@ def test_the_details_list_matches_the_list(api, desk):
     assert by_id[desk["chats"]["refund"]]["ownerName"] == "Erin Evans"
     search = api.get("/api/v1/chats/details", {"search": "wrong street"})
     assert ids(search) == [desk["chats"]["address"]]
+    # The details list takes every filter of the list, not only the seed's subset.
+    query = {
+        "ownerIds": str(desk["frank"].super_identity_id),
+        "channelTypes": "widget,whatsapp",
+        "lastChatMessageCreatedAtStart": "2027-01-15T00:00:00Z",
+    }
+    assert ids(api.get("/api/v1/chats/details", query)) == ids(api.get("/api/v1/chats", query))
+    assert ids(api.get("/api/v1/chats", query)) == [desk["chats"]["address"]]
 
 
 # --- query counts -----------------------------------------------------------------------
