@@ -4,7 +4,7 @@ admins live on ``/ws/events/``, and nobody else."""
 import pytest
 
 from tests import factories
-from tests.realtime.conftest import connected, db, run, types
+from tests.realtime.conftest import communicator, connected, db, run, types
 from threads.models import WorkspaceMember
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,5 +35,19 @@ def test_api_changes_reach_agents_and_admins_not_plain_members(api, workspace, m
                 assert frames[1]["data"]["message"]["text"] == "Help!"
                 assert frames[1]["data"]["message"]["author"]["external"] is True
             assert await m.silent()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("where", ["token", "header_token"])
+def test_an_api_key_opens_no_event_socket(key, where):
+    async def scenario():
+        comm = communicator(**{where: key})
+        accepted, _ = await comm.connect()
+        try:
+            assert accepted  # accepted, then closed with the reason
+            assert await comm.receive_output(5) == {"type": "websocket.close", "code": 4401}
+        finally:
+            await comm.disconnect()
 
     run(scenario)
