@@ -220,18 +220,21 @@ class Thread(models.Model):
     )
     # The owner is a customer (``owner``) or, rarely, a platform user (``owner_user``);
     # exactly one is set on a support chat. On the wire both are the owner's super identity.
+    # RESTRICT: a chat's owner and responder are required on the Support API (seed 003), so
+    # one that has chats is not deleted from under them (nothing is hard-deleted); deleting
+    # the whole workspace still cascades.
     owner = models.ForeignKey(
-        ExternalUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+        ExternalUser, null=True, blank=True, on_delete=models.RESTRICT, related_name="threads"
     )
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         related_name="owned_support_chats",
     )
     responder = models.ForeignKey(
-        Responder, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+        Responder, null=True, blank=True, on_delete=models.RESTRICT, related_name="threads"
     )
     current_responder = models.ForeignKey(
         Responder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -428,3 +428,22 @@ def test_create_workspace_prints_the_id_of_a_workspace_ready_for_support_chats()
     assert workspace.default_responder is not None
     with pytest.raises(CommandError, match="slug"):
         call_command("create_workspace", "acme", stdout=io.StringIO())
+
+
+def test_a_customer_or_responder_with_chats_is_not_deleted_from_under_them(chat, customer):
+    from django.db.models import RestrictedError
+
+    with pytest.raises(RestrictedError):
+        customer.delete()
+    with pytest.raises(RestrictedError):
+        chat.responder.delete()
+    assert Thread.objects.filter(pk=chat.pk, owner=customer).exists()
+
+
+def test_deleting_a_whole_workspace_still_cascades(workspace, chat):
+    other = services.workspace_create(slug="gone", actor=SYSTEM)
+    customer = factories.ExternalUserFactory(workspace=other)
+    services.support_chat_create(workspace=other, owner=customer, actor=SYSTEM)
+    Workspace.objects.filter(pk=other.pk).delete()
+    assert not Thread.objects.filter(workspace_id=other.pk).exists()
+    assert Thread.objects.filter(pk=chat.pk).exists()
