@@ -170,6 +170,8 @@ SPECTACULAR_SETTINGS = {
 CHAT_SESSION_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_SESSION_MESSAGE_MAX_LENGTH", 280))
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", 10_000))
 CHAT_MESSAGE_MAX_FILES = int(os.environ.get("CHAT_MESSAGE_MAX_FILES", 10))
+# How long a REST send's Idempotency-Key answers retries with the first answer (24 h).
+CHAT_IDEMPOTENCY_TTL_S = float(os.environ.get("CHAT_IDEMPOTENCY_TTL_S", 86_400))
 CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 CHAT_UPLOAD_ALLOWED_TYPES = env_list(
     "CHAT_UPLOAD_ALLOWED_TYPES",

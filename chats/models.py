@@ -120,3 +120,33 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class SendKey(models.Model):
+    """An ``Idempotency-Key`` a caller sent with a REST message send, and its first answer.
+
+    Unique per (caller, key): the row is inserted before the message in the same
+    transaction, so a concurrent duplicate waits on the unique index (PostgreSQL) or the
+    write lock (SQLite) and then finds this row. Rows older than
+    ``CHAT_IDEMPOTENCY_TTL_S`` no longer count and are replaced on reuse.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="send_keys"
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of the surface, the path and the parsed body: same key, other request -> 409.
+    fingerprint = models.CharField(max_length=64)
+    message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The surface's rendered answer, returned as it was to every retry.
+    answer = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_send_per_idempotency_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="sendkey_created")]
+
+    def __str__(self) -> str:
+        return self.key

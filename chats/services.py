@@ -12,9 +12,10 @@ may edit or remove. Functions that check permissions take the required keyword `
 
 from __future__ import annotations
 
+import datetime
 import io
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from chatproject.actors import SYSTEM, Actor, recorded_user
 from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chatproject.text import clean_text
 from chats import events
-from chats.models import Attachment, Message
+from chats.models import Attachment, Message, SendKey
 from threads import selectors as thread_selectors
 from threads.models import ExternalUser, Responder, Thread, Workspace
 from threads.services import direct_thread_get_or_create, thread_lock
@@ -168,6 +169,62 @@ def message_send(
 
 def _sent_with_client_id(author: User, client_id: str) -> Message | None:
     return Message.objects.filter(author=author, client_id=client_id).first()
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH: int = SendKey._meta.get_field("key").max_length or 0
+
+
+def _clean_idempotency_key(key: object) -> str:
+    """Printable ASCII, 1..255 characters (Stripe's convention; it travels in a header)."""
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInput("An Idempotency-Key may not be empty.", field="idempotency_key")
+    key = key.strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise InvalidInput(
+            f"An Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.",
+            field="idempotency_key",
+        )
+    return key
+
+
+@transaction.atomic
+def message_send_once(
+    *,
+    actor: User,
+    key: object,
+    fingerprint: str,
+    send: Callable[[], tuple[Message, Any]],
+) -> tuple[Any, bool]:
+    """Run ``send`` (one message send and the surface's rendering of its answer) at most
+    once per ``(actor, key)`` within ``CHAT_IDEMPOTENCY_TTL_S``; returns ``(answer, replayed)``.
+
+    Guarantees: the key's row, the message and its answer commit together, so a retry
+    sees either nothing (and sends) or the first answer (and sends nothing). A concurrent
+    duplicate waits for the first to commit (PostgreSQL's unique index, SQLite's write
+    lock) and gets its answer. The same key with another ``fingerprint`` (another body,
+    path or session) is a ``Conflict``. A send that fails stores nothing: its retry runs
+    again. A key older than the TTL is forgotten and may be reused.
+    """
+    key = _clean_idempotency_key(key)
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.CHAT_IDEMPOTENCY_TTL_S)
+    SendKey.objects.filter(user=actor, key=key, created_at__lt=cutoff).delete()
+    try:
+        with transaction.atomic():
+            record = SendKey.objects.create(user=actor, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        # Another send with this key committed first (or we waited for it to).
+        first = SendKey.objects.get(user=actor, key=key)
+        if first.fingerprint != fingerprint:
+            raise Conflict(
+                "This Idempotency-Key was used for a different request.",
+                field="idempotency_key",
+            ) from None
+        return first.answer, True
+    message, answer = send()
+    record.message = message
+    record.answer = answer
+    record.save(update_fields=["message", "answer"])
+    return answer, False
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from chatproject.api.common.errors import Failure, Kind, classify
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # The services name fields in domain terms; the caller should read the field it sent.
-WIRE_FIELDS = {"text": "message"}
+WIRE_FIELDS = {"text": "message", "idempotency_key": "Idempotency-Key"}
 
 
 def problem(status: int, detail: str, *, errors: dict | None = None, headers=None) -> Response:

@@ -16,9 +16,11 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from chatproject.accounts.services import token_issue
+from chatproject.api.common import idempotency
 from chatproject.api.common.auth import SessionTokenAuthentication, UserTokenAuthentication
 from chatproject.api.common.bodies import JSONParser, parse_body
 from chatproject.api.common.filters import query_parameters
+from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import body_ids, path_id
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.session import problems
@@ -132,14 +134,20 @@ class ChatViewSet(SessionSurface, ViewSet):
         tags=["Session"],
         summary="Send a new chat message",
         request=s.CreateChatMessageRequest,
-        responses={200: s.SingleMessageDto, **problem_responses(400, 401, 404)},
+        parameters=[idempotency.PARAMETER],
+        responses={200: s.SingleMessageDto, **problem_responses(400, 401, 404, 409)},
     )
     def create(self, request):
         data = parse_body(request, s.CreateChatMessageRequest)
-        message = chat_services.message_send(
-            thread=self.session, actor=request.user, text=data["message"]
-        )
-        return Response(s.SingleMessageDto(message).data)
+        session = self.session
+
+        def send():
+            message = chat_services.message_send(
+                thread=session, actor=request.user, text=data["message"]
+            )
+            return message, s.SingleMessageDto(message).data
+
+        return send_once(request, scope=f"session:{session.pk}", send=send)
 
     @extend_schema(
         tags=["Session"],

@@ -24,7 +24,13 @@ CODES = {
 }
 
 # The services name fields in domain terms; clients know the seed's names.
-WIRE_FIELDS = {"text": "content", "reply_to": "replyTo", "title": "name", "project_ref": "group"}
+WIRE_FIELDS = {
+    "text": "content",
+    "reply_to": "replyTo",
+    "title": "name",
+    "project_ref": "group",
+    "idempotency_key": "Idempotency-Key",
+}
 
 
 def error(status: int, message: str, *, field: str | None = None, headers=None) -> Response:

@@ -14,9 +14,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
+from chatproject.api.common import idempotency
 from chatproject.api.common.auth import UserTokenAuthentication
 from chatproject.api.common.bodies import JSONParser, parse_body
 from chatproject.api.common.filters import query_parameters
+from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import path_id
 from chatproject.api.common.paging import parse_page
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
@@ -258,7 +260,8 @@ class MessageViewSet(TeamSurface, ViewSet):
         description="Either `thread` or `to` must be set; either `content` or `files`. The "
         "first message `to` a user creates the personal thread, returned as `thread`.",
         request=s.SendMessageRequest,
-        responses={200: s.SendMessageResponse, **error_responses(400, 401, 404)},
+        parameters=[idempotency.PARAMETER],
+        responses={200: s.SendMessageResponse, **error_responses(400, 401, 404, 409)},
     )
     def create(self, request):
         data = self.body(s.SendMessageRequest)
@@ -274,18 +277,26 @@ class MessageViewSet(TeamSurface, ViewSet):
             "reply_to_id": data.get("replyTo"),
         }
         if thread is not None:
-            message = chat_services.message_send(thread=thread, actor=user, **fields)
-            return Response({"message": str(message.pk)})
+
+            def send():
+                message = chat_services.message_send(thread=thread, actor=user, **fields)
+                return message, {"message": str(message.pk)}
+
+            return send_once(request, scope="team", send=send)
         workspace = thread_selectors.shared_workspace(user=user, other=recipient)
         if workspace is None:
             raise InvalidInput("Unknown user.", field="to")
-        message, thread, created = chat_services.message_send_direct(
-            workspace=workspace, actor=user, recipient=recipient, **fields
-        )
-        answer = {"message": str(message.pk)}
-        if created:
-            answer["thread"] = self.chat_thread(thread.pk)
-        return Response(answer)
+
+        def send_direct():
+            message, thread, created = chat_services.message_send_direct(
+                workspace=workspace, actor=user, recipient=recipient, **fields
+            )
+            answer = {"message": str(message.pk)}
+            if created:
+                answer["thread"] = self.chat_thread(thread.pk)
+            return message, answer
+
+        return send_once(request, scope="team", send=send_direct)
 
     # The seed's ``likes``/``dislikes`` are the shared ``:thumbsup:``/``:thumbsdown:``
     # reactions, so a like here is the row every other surface shows.
