@@ -48,6 +48,17 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins from this client or for this username; ``retry_after`` s."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed attempts; try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
 def uuid_or_not_found(value: object, detail: str = "Not found.") -> uuid.UUID:
     """An id from a caller; a malformed one names nothing, so it is a 404 like any unknown id."""
     try:

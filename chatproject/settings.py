@@ -109,6 +109,26 @@ else:
     # Channels' in-memory layer, with its expiry sweep throttled so fan-out stays O(N).
     CHANNEL_LAYERS = {"default": {"BACKEND": "chatproject.realtime.layers.InMemoryChannelLayer"}}
 
+# The cache holds the sign-in throttle's counters (chatproject/accounts/throttle.py): in
+# Redis when REDIS_URL is set, so every worker counts together; in process memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "chat",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Failed sign-ins (POST /token, the sign-in form, Support API keys) allowed per window,
+# per client address and per username; past either, 429 with Retry-After.
+CHAT_AUTH_THROTTLE_CACHE = "default"
+CHAT_AUTH_THROTTLE_WINDOW_S = int(os.environ.get("CHAT_AUTH_THROTTLE_WINDOW_S", 300))
+CHAT_AUTH_FAILURES_PER_CLIENT = int(os.environ.get("CHAT_AUTH_FAILURES_PER_CLIENT", 30))
+CHAT_AUTH_FAILURES_PER_USERNAME = int(os.environ.get("CHAT_AUTH_FAILURES_PER_USERNAME", 10))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -165,6 +185,9 @@ SPECTACULAR_SETTINGS = {
         "SupportMemberRoleEnum": "threads.models.WorkspaceMember.Role",
     },
 }
+
+# New users join this workspace (a slug) however they are created; empty: none (SPEC §7).
+CHAT_DEFAULT_WORKSPACE = os.environ.get("CHAT_DEFAULT_WORKSPACE", "default")
 
 # Product limits (SPEC §3). Session chats follow seed 000's beta limit.
 CHAT_SESSION_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_SESSION_MESSAGE_MAX_LENGTH", 280))

@@ -94,7 +94,7 @@ class MessageAdmin(ViewOnlyAdmin):
         except Pin.DoesNotExist:
             return False
 
-    @admin.action(description="Remove selected messages")
+    @admin.action(description="Remove selected messages", permissions=["moderate"])
     def remove_messages(self, request, queryset):
         run_each(
             self,
@@ -104,7 +104,7 @@ class MessageAdmin(ViewOnlyAdmin):
             "Removed messages",
         )
 
-    @admin.action(description="Restore selected messages")
+    @admin.action(description="Restore selected messages", permissions=["moderate"])
     def restore_messages(self, request, queryset):
         run_each(
             self,
@@ -114,7 +114,7 @@ class MessageAdmin(ViewOnlyAdmin):
             "Restored messages",
         )
 
-    @admin.action(description="Pin selected messages")
+    @admin.action(description="Pin selected messages", permissions=["moderate"])
     def pin_messages(self, request, queryset):
         run_each(
             self,
@@ -124,7 +124,7 @@ class MessageAdmin(ViewOnlyAdmin):
             "Pinned messages",
         )
 
-    @admin.action(description="Unpin selected messages")
+    @admin.action(description="Unpin selected messages", permissions=["moderate"])
     def unpin_messages(self, request, queryset):
         pins = Pin.objects.filter(message__in=queryset)
         run_each(

@@ -21,11 +21,12 @@ class Message(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     thread = models.ForeignKey("threads.Thread", on_delete=models.CASCADE, related_name="messages")
+    # PROTECT: a user with chat history is deactivated, never deleted (admin: "Deactivate").
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="messages",
     )
     author_external = models.ForeignKey(
@@ -59,6 +60,7 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
+        permissions = [("moderate_message", "Can remove, restore and pin messages (admin)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["author", "client_id"],

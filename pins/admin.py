@@ -20,7 +20,7 @@ class PinAdmin(ViewOnlyAdmin):
     readonly_fields = fields
     actions = ["unpin"]
 
-    @admin.action(description="Unpin selected messages")
+    @admin.action(description="Unpin selected messages", permissions=["moderate"])
     def unpin(self, request, queryset):
         run_each(
             self,

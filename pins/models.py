@@ -15,6 +15,7 @@ class Pin(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("moderate_pin", "Can unpin messages (admin)")]
         indexes = [models.Index(fields=["thread", "-created_at"], name="pin_thread_recent")]
 
     def __str__(self) -> str:

@@ -40,7 +40,7 @@ class ReactionAdmin(ViewOnlyAdmin):
     readonly_fields = fields
     actions = ["remove_reactions"]
 
-    @admin.action(description="Remove selected reactions")
+    @admin.action(description="Remove selected reactions", permissions=["moderate"])
     def remove_reactions(self, request, queryset):
         run_each(
             self,

@@ -19,6 +19,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("moderate_reaction", "Can remove reactions (admin)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["message", "user", "name"], name="one_reaction_per_user_and_name"

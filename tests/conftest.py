@@ -19,6 +19,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def private_cache(settings, request):
+    """Each test counts sign-in failures in a cache of its own: CI's Redis is shared by every
+    worker, and one test's failed logins must not throttle another's."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
 @pytest.fixture
 def workspace(db) -> Workspace:
     return factories.default_workspace()

@@ -32,7 +32,12 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A user who belongs to ``workspace`` (the default workspace unless given)."""
+    """A user who belongs to ``workspace`` only (the default workspace unless given).
+
+    Every new user joins the default workspace on creation (``CHAT_DEFAULT_WORKSPACE``);
+    a user made for another workspace is taken out of it again, so tests can have
+    outsiders who share nothing with the default workspace's people.
+    """
 
     class Meta:
         model = get_user_model()
@@ -50,9 +55,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()
         workspace = extracted or default_workspace()
         role = kwargs.get("role", WorkspaceMember.Role.MEMBER)
-        WorkspaceMember.objects.get_or_create(
+        WorkspaceMember.objects.filter(user=self).exclude(workspace=workspace).delete()
+        member, _ = WorkspaceMember.objects.get_or_create(
             workspace=workspace, user=self, defaults={"role": role}
         )
+        if member.role != role:
+            WorkspaceMember.objects.filter(pk=member.pk).update(role=role)
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

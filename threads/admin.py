@@ -22,6 +22,7 @@ from threads.models import (
     Membership,
     Responder,
     ResponderVersion,
+    SessionRemoval,
     Thread,
     Ticket,
     Workspace,
@@ -29,7 +30,18 @@ from threads.models import (
 )
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
+class ModerationPermission:
+    """Moderation actions declare ``permissions=["moderate"]``: the model's custom
+    ``moderate_<model>`` permission (no model permission fits "remove this message" on a
+    read-only table). The "Moderators" group holds exactly these and the view permissions
+    (``accounts/migrations/0004_moderators_group.py``)."""
+
+    def has_moderate_permission(self, request) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.moderate_{opts.model_name}")
+
+
+class ViewOnlyAdmin(ModerationPermission, admin.ModelAdmin):
     """Rows moderators read and act on through actions (services); no form writes them."""
 
     def has_add_permission(self, request):
@@ -129,11 +141,37 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 @admin.register(WorkspaceMember)
 class WorkspaceMemberAdmin(admin.ModelAdmin):
+    """Joining, role changes and leaving go through the services: leaving a workspace also
+    leaves its threads (with events), and a role change reaches open sockets at once."""
+
     list_display = ["user", "workspace", "role", "joined_at"]
     list_filter = ["role", "workspace"]
     list_select_related = ["user", "workspace"]
     search_fields = ["user__username", "user__display_name", "workspace__name"]
     autocomplete_fields = ["user", "workspace"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who and where are fixed once made; only the role changes.
+        return ["user", "workspace"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.workspace_member_set_role(
+                workspace=obj.workspace, user=obj.user, role=obj.role, actor=SYSTEM
+            )
+        else:
+            member = services.workspace_member_add(
+                workspace=obj.workspace, user=obj.user, role=obj.role
+            )
+            obj.pk = member.pk
+            obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.workspace_member_remove(workspace=obj.workspace, user=obj.user, actor=SYSTEM)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset.select_related("workspace", "user"):
+            self.delete_model(request, member)
 
 
 class MembershipInline(ReadOnlyInline):
@@ -145,7 +183,7 @@ class MembershipInline(ReadOnlyInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ModerationPermission, admin.ModelAdmin):
     list_display = [
         "__str__",
         "kind",
@@ -252,7 +290,7 @@ class ThreadAdmin(admin.ModelAdmin):
             "threads_event", count=obj.event_seq, noun="events", thread__id__exact=obj.pk
         )
 
-    @admin.action(description="Remove selected chats (soft)")
+    @admin.action(description="Remove selected chats (soft)", permissions=["moderate"])
     def remove_chats(self, request, queryset):
         run_each(
             self,
@@ -262,7 +300,7 @@ class ThreadAdmin(admin.ModelAdmin):
             "Removed chats",
         )
 
-    @admin.action(description="Restore selected chats")
+    @admin.action(description="Restore selected chats", permissions=["moderate"])
     def restore_chats(self, request, queryset):
         run_each(
             self,
@@ -284,7 +322,9 @@ class MembershipAdmin(ViewOnlyAdmin):
     readonly_fields = ["thread", "user", "role", "joined_at", "last_read_at"]
     actions = ["remove_members"]
 
-    @admin.action(description="Remove selected members from their threads")
+    @admin.action(
+        description="Remove selected members from their threads", permissions=["moderate"]
+    )
     def remove_members(self, request, queryset):
         run_each(
             self,
@@ -292,6 +332,28 @@ class MembershipAdmin(ViewOnlyAdmin):
             queryset.select_related("thread", "user"),
             lambda m: services.membership_remove(thread=m.thread, user=m.user, actor=SYSTEM),
             "Removed members",
+        )
+
+
+@admin.register(SessionRemoval)
+class SessionRemovalAdmin(ViewOnlyAdmin):
+    """Members a host removed from a session; they cannot rejoin until let back in."""
+
+    list_display = ["user", "thread", "removed_by", "created_at"]
+    list_select_related = ["user", "thread", "removed_by"]
+    search_fields = ["user__username", "=thread__id", "thread__title"]
+    fields = ["thread", "user", "removed_by", "created_at"]
+    readonly_fields = fields
+    actions = ["let_rejoin"]
+
+    @admin.action(description="Let selected members rejoin", permissions=["moderate"])
+    def let_rejoin(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.select_related("thread", "user"),
+            lambda r: services.session_removal_lift(thread=r.thread, user=r.user, actor=SYSTEM),
+            "May rejoin",
         )
 
 
@@ -305,7 +367,7 @@ class ChannelAdmin(WorkspaceFixedAdmin):
 
 
 @admin.register(ExternalUser)
-class ExternalUserAdmin(WorkspaceFixedAdmin):
+class ExternalUserAdmin(ModerationPermission, WorkspaceFixedAdmin):
     list_display = ["__str__", "identifier", "email", "workspace", "is_blocked", "created_at"]
     list_filter = ["is_blocked", "workspace"]
     search_fields = ["id", "name", "identifier", "email", "=super_identity__id"]
@@ -313,7 +375,7 @@ class ExternalUserAdmin(WorkspaceFixedAdmin):
     readonly_fields = ["super_identity", "is_blocked", "created_at"]
     actions = ["block", "unblock"]
 
-    @admin.action(description="Block selected customers")
+    @admin.action(description="Block selected customers", permissions=["moderate"])
     def block(self, request, queryset):
         run_each(
             self,
@@ -325,7 +387,7 @@ class ExternalUserAdmin(WorkspaceFixedAdmin):
             "Blocked",
         )
 
-    @admin.action(description="Unblock selected customers")
+    @admin.action(description="Unblock selected customers", permissions=["moderate"])
     def unblock(self, request, queryset):
         run_each(
             self,

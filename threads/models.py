@@ -107,6 +107,7 @@ class ExternalUser(HasSuperIdentity, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("moderate_externaluser", "Can block and unblock customers (admin)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "identifier"], name="one_external_user_per_identifier"
@@ -194,7 +195,8 @@ class Thread(models.Model):
         SUPPORT = "support", "Support chat"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="threads")
+    # PROTECT: a workspace with threads is never deleted with its chat history.
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="threads")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     title = models.CharField(max_length=200, blank=True)
     project_ref = models.CharField(
@@ -251,6 +253,7 @@ class Thread(models.Model):
     )
 
     class Meta:
+        permissions = [("moderate_thread", "Can remove and restore chats (admin)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "direct_key"],
@@ -313,6 +316,7 @@ class Membership(models.Model):
     last_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("moderate_membership", "Can remove members from threads (admin)")]
         constraints = [
             models.UniqueConstraint(fields=["thread", "user"], name="one_membership_per_thread")
         ]
@@ -324,6 +328,30 @@ class Membership(models.Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in {self.Role.HOST, self.Role.ADMIN}
+
+
+class SessionRemoval(models.Model):
+    """A member a host removed from a live session. Joining is open to the workspace, so
+    without this record a removed member would simply join again; only a host re-adding
+    them (``membership_add``) lifts it."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_removals"
+    )
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("moderate_sessionremoval", "Can let removed members rejoin (admin)")]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="one_removal_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} removed from {self.thread_id}"
 
 
 class Event(models.Model):

@@ -16,12 +16,15 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email, validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chatproject.accounts import access
+from chatproject.accounts import services as accounts
 from chatproject.actors import SYSTEM, Actor, recorded_user
 from chatproject.errors import Conflict, Id, InvalidInput, NotFound, PermissionDenied
 from chatproject.text import clean_text
@@ -32,6 +35,7 @@ from threads.models import (
     Membership,
     Responder,
     ResponderVersion,
+    SessionRemoval,
     Thread,
     Ticket,
     Workspace,
@@ -296,6 +300,8 @@ def membership_add(
     membership, created = Membership.objects.get_or_create(
         thread=thread, user=user, defaults={"role": role}
     )
+    if thread.kind == Thread.Kind.SESSION:
+        SessionRemoval.objects.filter(thread=thread, user=user).delete()  # a host re-adds
     if created:
         events.member_changed(membership, "member.added")
     return membership
@@ -326,12 +332,16 @@ def membership_remove(*, thread: Thread, user: User, actor: Actor) -> None:
     # The event is recorded while the leaver is still a member, so it reaches them too.
     events.member_changed(membership, "member.removed")
     membership.delete()
+    if thread.kind == Thread.Kind.SESSION:
+        by_other = actor is SYSTEM or actor.pk != user.pk
+        _session_member_gone(thread, user, by_other=by_other, actor=actor)
 
 
 @transaction.atomic
 def session_join(*, thread: Thread, actor: User) -> Membership:
     """Join a live session, as opening its link does: anyone in the session's workspace
-    may, as a participant; a host stays host. Anything else is ``NotFound``."""
+    may, as a participant; a host stays host. Anything else is ``NotFound``. A member a
+    host removed cannot join again (``PermissionDenied``) until a host re-adds them."""
     thread = thread_lock(thread.pk)
     if (
         thread.is_removed
@@ -339,6 +349,10 @@ def session_join(*, thread: Thread, actor: User) -> Membership:
         or not selectors.workspace_user_ids(workspace_id=thread.workspace_id, user_ids=[actor.pk])
     ):
         raise NotFound("Session not found.")
+    if SessionRemoval.objects.filter(thread=thread, user=actor).exists():
+        raise PermissionDenied(
+            "A host removed you from this session; only a host can add you back."
+        )
     membership, created = Membership.objects.get_or_create(
         thread=thread, user=actor, defaults={"role": Membership.Role.MEMBER}
     )
@@ -798,3 +812,117 @@ def ticket_update(
     for chat in chats:
         events.thread_changed(chat, "thread.updated")
     return ticket
+
+
+# --- workspace membership (issue 12: new users join at once; leaving leaves everything) ----
+
+
+def default_workspace() -> Workspace | None:
+    """The workspace every new user joins (``CHAT_DEFAULT_WORKSPACE``, a slug; empty: none).
+
+    Created on first use when missing, so a fresh install with another slug works at once.
+    """
+    slug = (settings.CHAT_DEFAULT_WORKSPACE or "").strip()
+    if not slug:
+        return None
+    workspace, _ = Workspace.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").capitalize()}
+    )
+    return workspace
+
+
+@transaction.atomic
+def workspace_join_default(*, user: User) -> WorkspaceMember | None:
+    """Make a new user a member of the default workspace, so they can chat at once.
+
+    Guarantees: idempotent (an existing membership, whatever its role, is kept); nothing
+    happens when ``CHAT_DEFAULT_WORKSPACE`` is empty. Called for every user created, however
+    it was created (``accounts.signals``).
+    """
+    workspace = default_workspace()
+    if workspace is None:
+        return None
+    return workspace_member_add(workspace=workspace, user=user)
+
+
+@transaction.atomic
+def workspace_member_set_role(
+    *, workspace: Workspace, user: User, role: str, actor: Actor
+) -> WorkspaceMember:
+    """Change a user's role in a workspace (workspace admins, staff or ``SYSTEM``).
+
+    Guarantees: the user's open sockets re-read what they may hear once this commits, so a
+    support agent demoted to member stops hearing support chats at once.
+    """
+    if role not in WorkspaceMember.Role.values:
+        raise InvalidInput("Unknown role.", field="role")
+    _require_workspace_admin(workspace, actor)
+    member = (
+        WorkspaceMember.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    )
+    if member is None:
+        raise NotFound("Not a member of this workspace.")
+    if member.role != role:
+        member.role = role
+        member.save(update_fields=["role"])
+        access.access_changed(user_id=user.pk)
+    return member
+
+
+@transaction.atomic
+def workspace_member_remove(*, workspace: Workspace, user: User, actor: Actor) -> None:
+    """Take a user out of a workspace (they leave, or a workspace admin, staff or ``SYSTEM``
+    removes them).
+
+    Guarantees: the user leaves every thread of the workspace too, personal threads
+    included, each with its ``member.removed`` event (so their sockets stop hearing them
+    and the other members see them go); their session tokens for the workspace's sessions
+    are revoked; their sockets re-read what they may hear (support-chat staff rights go
+    with the membership). All of it commits together or not at all.
+    """
+    if actor is not SYSTEM and getattr(actor, "pk", None) != user.pk:
+        _require_workspace_admin(workspace, actor)
+    member = (
+        WorkspaceMember.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    )
+    if member is None:
+        raise NotFound("Not a member of this workspace.")
+    thread_ids = sorted(
+        Membership.objects.filter(user=user, thread__workspace=workspace).values_list(
+            "thread_id", flat=True
+        )
+    )
+    for thread_id in thread_ids:  # one lock order (by id), like every multi-thread write
+        thread_lock(thread_id)
+        membership = Membership.objects.select_related("user").get(thread_id=thread_id, user=user)
+        events.member_changed(membership, "member.removed")
+        membership.delete()
+    accounts.session_tokens_revoke(user=user, threads=Thread.objects.filter(workspace=workspace))
+    member.delete()
+    access.access_changed(user_id=user.pk)
+
+
+@transaction.atomic
+def session_removal_lift(*, thread: Thread, user: User, actor: Actor) -> None:
+    """Let a member a host removed join the session again (its hosts, or ``SYSTEM``)."""
+    if actor is not SYSTEM and not selectors.can_moderate_thread(thread=thread, user=actor):
+        _deny(thread, actor, "Only a host may let a removed member back.")
+    SessionRemoval.objects.filter(thread=thread, user=user).delete()
+
+
+def _session_member_gone(thread: Thread, user: User, *, by_other: bool, actor: Actor) -> None:
+    """Whoever leaves a session loses its session tokens; whom a host (or a moderator)
+    removed stays out until a host adds them back."""
+    accounts.session_tokens_revoke(user=user, threads=[thread])
+    if by_other:
+        removed_by = None if actor is SYSTEM else actor
+        SessionRemoval.objects.get_or_create(
+            thread=thread, user=user, defaults={"removed_by": removed_by}
+        )
+
+
+def _require_workspace_admin(workspace: Workspace, actor: Actor) -> None:
+    if actor is SYSTEM:
+        return
+    if not selectors.is_workspace_admin(user=actor, workspace_id=workspace.pk):
+        raise PermissionDenied("Only a workspace admin may do this.")

@@ -5,19 +5,28 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from chatproject.accounts import services
 from chatproject.accounts.models import AccessToken, ApiKey, SuperIdentity, User
+from chatproject.actors import SYSTEM
+from threads.admin import ModerationPermission, run_each
 from threads.models import WorkspaceMember
 
 
 class WorkspaceMemberInline(admin.TabularInline):
+    """Shown for context; joining, leaving and roles are changed on the workspace members'
+    page, whose actions go through the services (leaving also leaves the threads)."""
+
     model = WorkspaceMember
     extra = 0
-    autocomplete_fields = ["workspace"]
     fields = ["workspace", "role", "joined_at"]
-    readonly_fields = ["joined_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ModerationPermission, DjangoUserAdmin):
     list_display = ["username", "display_name", "email", "is_staff", "is_active", "date_joined"]
     search_fields = [
         "username",
@@ -52,9 +61,35 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     inlines = [WorkspaceMemberInline]
+    actions = ["deactivate", "reactivate"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A user's messages, reactions and files are the chat's history: users are
+        # deactivated (they can no longer sign in and their sockets close), never deleted.
+        return False
+
+    @admin.action(description="Deactivate selected users", permissions=["moderate"])
+    def deactivate(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda u: services.user_set_active(user=u, active=False, actor=SYSTEM),
+            "Deactivated users",
+        )
+
+    @admin.action(description="Reactivate selected users", permissions=["moderate"])
+    def reactivate(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda u: services.user_set_active(user=u, active=True, actor=SYSTEM),
+            "Reactivated users",
+        )
 
 
-class RevocableAdmin(admin.ModelAdmin):
+class RevocableAdmin(ModerationPermission, admin.ModelAdmin):
     """Shared by tokens and keys: nothing is edited, they are revoked."""
 
     actions = ["revoke"]
@@ -93,7 +128,7 @@ class AccessTokenAdmin(RevocableAdmin):
         # hold someone else's secret.
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["moderate"])
     def revoke(self, request, queryset):
         live = list(queryset.filter(revoked_at__isnull=True))
         for token in live:
@@ -123,7 +158,7 @@ class ApiKeyAdmin(RevocableAdmin):
             request, f"New API key (shown once, copy it now): {raw}", extra_tags="api-key"
         )
 
-    @admin.action(description="Revoke selected API keys")
+    @admin.action(description="Revoke selected API keys", permissions=["moderate"])
     def revoke(self, request, queryset):
         live = list(queryset.filter(revoked_at__isnull=True))
         for key in live:

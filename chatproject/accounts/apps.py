@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "chatproject.accounts"
     label = "accounts"
     verbose_name = "Accounts and credentials"
+
+    def ready(self):
+        from chatproject.accounts import signals  # noqa: F401  (connects the receivers)

@@ -74,6 +74,7 @@ class User(HasSuperIdentity, AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        permissions = [("moderate_user", "Can deactivate and reactivate users (admin)")]
 
     def __str__(self) -> str:
         return self.username
@@ -109,6 +110,7 @@ class AccessToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("moderate_accesstoken", "Can revoke tokens (admin)")]
         indexes = [models.Index(fields=["user", "kind"])]
         constraints = [
             models.CheckConstraint(
@@ -144,6 +146,7 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("moderate_apikey", "Can revoke API keys (admin)")]
         verbose_name = "API key"
 
     def __str__(self) -> str:

@@ -7,15 +7,23 @@ once a minute per credential, so authentication does not turn every read into a 
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from chatproject.accounts import access, throttle
 from chatproject.accounts.models import AccessToken, ApiKey, User
+from chatproject.actors import SYSTEM, Actor
+from chatproject.errors import PermissionDenied, TooManyAttempts
+
+if TYPE_CHECKING:
+    from threads.models import Thread
 
 if TYPE_CHECKING:
     from threads.models import Thread, Workspace
@@ -53,10 +61,34 @@ def token_issue(
     return token, raw
 
 
-def token_obtain(*, username: str, password: str) -> tuple[AccessToken, str] | None:
-    """OAuth2 password grant: a new user token for valid credentials, else ``None``."""
-    user = authenticate(username=username, password=password)
+def password_sign_in(
+    *, username: str, password: str, client: str, request: HttpRequest | None = None
+) -> User | None:
+    """Check a username and password (``POST /token``, the sign-in form).
+
+    Guarantees: a client or username with too many recent failures is refused with
+    ``TooManyAttempts`` before the (deliberately slow) password hash is computed; every
+    failure is counted (``chatproject.accounts.throttle``). Returns the active user, else
+    ``None``.
+    """
+    wait = throttle.retry_after(throttle.PASSWORD, client=client, username=username)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
+        throttle.failed(throttle.PASSWORD, client=client, username=username)
+        return None
+    throttle.succeeded(throttle.PASSWORD, username=username)
+    return user
+
+
+def token_obtain(*, username: str, password: str, client: str) -> tuple[AccessToken, str] | None:
+    """OAuth2 password grant: a new user token for valid credentials, else ``None``.
+
+    Throttled like every password sign-in (``TooManyAttempts``).
+    """
+    user = password_sign_in(username=username, password=password, client=client)
+    if user is None:
         return None
     return token_issue(user=user, name="password grant")
 
@@ -76,9 +108,70 @@ def token_authenticate(raw: str, *, kind: str) -> AccessToken | None:
 
 
 def token_revoke(*, token: AccessToken) -> None:
-    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    """Void a token. Guarantees: requests with it are refused from now on, and sockets
+    opened with it are closed (4401) as soon as this commits."""
+    with transaction.atomic():
+        revoked = AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            access.access_revoked(user_id=token.user_id, token_ids=[token.pk])
+
+
+def session_tokens_revoke(*, user: User, threads: "Iterable[Thread]") -> int:
+    """Void the user's session tokens for ``threads`` (a queryset or list of sessions).
+
+    Used when a member leaves or is removed from a session (or its workspace): an old
+    session token must not let them back in. Their sockets close once this commits.
+    """
+    with transaction.atomic():
+        live = AccessToken.objects.filter(
+            user=user, kind=AccessToken.Kind.SESSION, thread__in=threads, revoked_at__isnull=True
+        )
+        token_ids = list(live.values_list("pk", flat=True))
+        if token_ids:
+            AccessToken.objects.filter(pk__in=token_ids).update(revoked_at=timezone.now())
+            access.access_revoked(user_id=user.pk, token_ids=token_ids)
+    return len(token_ids)
+
+
+def user_credentials_changed(*, user: User, password_changed: bool, deactivated: bool) -> None:
+    """React to a password change or a deactivation, however it was made (form, admin,
+    shell): ``chatproject.accounts.signals`` calls this after the user row is saved.
+
+    Guarantees: after a password change every token of the user is revoked (a stolen
+    password must not leave a working token behind; Django already ends the other browser
+    sessions); after either, every open socket of the user closes with 4401 on commit.
+    """
+    if not (password_changed or deactivated):
+        return
+    with transaction.atomic():
+        if password_changed:
+            AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+        access.access_revoked(user_id=user.pk)
+
+
+def user_set_active(*, user: User, active: bool, actor: Actor) -> User:
+    """Deactivate (or reactivate) a user: how users leave, since their history stays.
+
+    Guarantees: a deactivated user's tokens and sessions stop working at once and their
+    sockets close with 4401 (``accounts.signals``); their messages stay. Trusted callers
+    only (``actor=SYSTEM``: the admin, whose permission Django checked).
+    """
+    if actor is not SYSTEM:
+        raise PermissionDenied("Only the system may change whether a user is active.")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    return user
+
+
+def session_logged_out(*, user: User, session_key: str | None) -> None:
+    """A browser session ended (logout): sockets opened with its cookie close with 4401."""
+    if user is not None and session_key:
+        access.access_revoked(user_id=user.pk, session_key=session_key)
 
 
 def user_create(
@@ -104,16 +197,28 @@ def api_key_create(
     return key, raw
 
 
-def api_key_authenticate(raw: str) -> ApiKey | None:
-    if not raw:
-        return None
-    key = (
-        ApiKey.objects.select_related("workspace")
-        .filter(key_hash=digest(raw), revoked_at__isnull=True)
-        .first()
-    )
+def api_key_authenticate(raw: str, *, client: str | None = None) -> ApiKey | None:
+    """The live key for ``raw``, or ``None``.
+
+    With ``client`` (the caller's address) failures are counted, and a client with too many
+    recent failures gets ``TooManyAttempts`` without a lookup (keys cannot be guessed, but
+    a guessing client should still cost little).
+    """
+    if client is not None:
+        wait = throttle.retry_after(throttle.API_KEY, client=client)
+        if wait is not None:
+            raise TooManyAttempts(wait)
+    key = None
+    if raw:
+        key = (
+            ApiKey.objects.select_related("workspace")
+            .filter(key_hash=digest(raw), revoked_at__isnull=True)
+            .first()
+        )
     if key is not None:
         _touch(ApiKey, key)
+    elif client is not None:
+        throttle.failed(throttle.API_KEY, client=client)
     return key
 
 

@@ -132,11 +132,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_event(self, message):
         """A doorbell: event ``message["event"]["id"]`` is committed."""
+        if self.sub is None:
+            return  # closing
         await self._advance(message["event"]["id"], hint=message)
         await self._settle()
 
     async def events_tick(self, message):
         """Heartbeat: ping the client, re-check the token, heal lost doorbells."""
+        if self.sub is None:
+            return  # closing
         await self.send_json({"type": "ping"})
         token = self.scope.get("access_token")
         if token is not None and not await database_sync_to_async(selectors.token_is_active)(
@@ -150,6 +154,45 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             self.renewed_at = time.monotonic()
         await self._advance(await self.tail.top())
         await self._settle()
+
+    # --- access notices (``chatproject.accounts.access``) -------------------------------
+
+    async def access_revoked(self, message):
+        """A credential was voided: logout, deactivation, password change, token revocation.
+
+        Close at once (4401) if this socket was opened with it; the next connect is refused.
+        """
+        if self.sub is None:
+            return
+        token = self.scope.get("access_token")
+        if token is not None:
+            ours = str(token.pk) in message["tokens"]
+        else:
+            session = self.scope.get("session")
+            ours = bool(message["session"]) and message["session"] == getattr(
+                session, "session_key", None
+            )
+        if message["all"] or ours:
+            self.sub = None  # nothing more is relayed or accepted on this socket
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def access_changed(self, message):
+        """The user's role or workspaces changed: hear the support chats they now may.
+
+        Thread memberships follow their own ``member.*`` events; what changes here is the
+        support-staff part (an agent demoted to member stops hearing support chats).
+        """
+        if self.sub is None or self.sub.session_thread_id is not None:
+            return
+        fresh = await database_sync_to_async(selectors.subscription_for)(user=self.user)
+        before = set(self.sub.staff_workspace_ids)
+        self.sub.staff_workspace_ids = set(fresh.staff_workspace_ids)
+        for workspace_id in before - fresh.staff_workspace_ids:
+            group = events.agents_group(workspace_id)
+            self.joined.discard(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for workspace_id in fresh.staff_workspace_ids - before:
+            await self._join(events.agents_group(workspace_id))
 
     # --- from the client -------------------------------------------------------------
 

@@ -104,10 +104,16 @@ def test_session_token_hears_its_session_only(session_thread, custom_thread, ali
     run(scenario)
 
 
-def test_session_token_of_a_session_left_is_closed_with_4403(session_thread, bob):
+def test_session_token_of_a_removed_session_is_closed_with_4403(session_thread, alice, bob):
+    _, raw = accounts.token_issue(user=bob, thread=session_thread)
+    thread_services.thread_remove(thread=session_thread, actor=alice)
+    _closed_with(4403, header_token=raw)
+
+
+def test_session_token_of_a_session_left_is_revoked_so_closed_with_4401(session_thread, bob):
     _, raw = accounts.token_issue(user=bob, thread=session_thread)
     thread_services.membership_remove(thread=session_thread, user=bob, actor=bob)
-    _closed_with(4403, header_token=raw)
+    _closed_with(4401, header_token=raw)
 
 
 def test_token_revoked_while_connected_is_closed_at_the_next_heartbeat(settings, bob):

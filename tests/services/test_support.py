@@ -440,10 +440,21 @@ def test_a_customer_or_responder_with_chats_is_not_deleted_from_under_them(chat,
     assert Thread.objects.filter(pk=chat.pk, owner=customer).exists()
 
 
-def test_deleting_a_whole_workspace_still_cascades(workspace, chat):
-    other = services.workspace_create(slug="gone", actor=SYSTEM)
+def test_a_workspace_with_chats_is_kept_and_an_empty_one_still_cascades(workspace, chat):
+    """A workspace with threads is never deleted with its history (issue 12,
+    ``Thread.workspace`` is PROTECT); one without threads still takes its customers along:
+    the RESTRICT on owners and responders guards chats, not whole workspaces."""
+    from django.db.models import ProtectedError
+
+    other = services.workspace_create(slug="kept", actor=SYSTEM)
     customer = factories.ExternalUserFactory(workspace=other)
-    services.support_chat_create(workspace=other, owner=customer, actor=SYSTEM)
-    Workspace.objects.filter(pk=other.pk).delete()
-    assert not Thread.objects.filter(workspace_id=other.pk).exists()
+    kept = services.support_chat_create(workspace=other, owner=customer, actor=SYSTEM)
+    with pytest.raises(ProtectedError):
+        Workspace.objects.filter(pk=other.pk).delete()
+    assert Thread.objects.filter(pk=kept.pk).exists()
+
+    empty = services.workspace_create(slug="gone", actor=SYSTEM)
+    factories.ExternalUserFactory(workspace=empty)
+    Workspace.objects.filter(pk=empty.pk).delete()
+    assert not ExternalUser.objects.filter(workspace_id=empty.pk).exists()
     assert Thread.objects.filter(pk=chat.pk).exists()

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from rest_framework import authentication, exceptions
 
 from chatproject.accounts import services as accounts
+from chatproject.accounts import throttle
 from chatproject.accounts.models import AccessToken
 from chatproject.api.common.bearer import bearer_token
+from chatproject.errors import TooManyAttempts
 
 
 def _bearer(request) -> str | None:
@@ -65,7 +67,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         raw = bearer_token(header) or header
-        key = accounts.api_key_authenticate(raw)
+        try:
+            key = accounts.api_key_authenticate(raw, client=throttle.client_of(request))
+        except TooManyAttempts as error:
+            raise exceptions.Throttled(wait=error.retry_after) from None
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return WorkspaceClient(api_key=key, workspace=key.workspace), key

@@ -12,7 +12,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatproject.accounts import throttle
 from chatproject.accounts.services import token_obtain
+from chatproject.errors import TooManyAttempts
 
 
 def fastapi_validation_error(errors: list[tuple[tuple, str, str]]) -> dict:
@@ -42,6 +44,7 @@ class TokenView(APIView):
                 {"access_token": serializers.CharField(), "token_type": serializers.CharField()},
             ),
             401: OpenApiResponse(description="Incorrect username or password"),
+            429: OpenApiResponse(description="Too many failed attempts (see Retry-After)"),
             422: OpenApiResponse(description="Validation Error"),
         },
         auth=[],
@@ -69,7 +72,18 @@ class TokenView(APIView):
             )
         if missing:
             return Response(fastapi_validation_error(missing), status=422)
-        issued = token_obtain(username=data["username"], password=data["password"])
+        try:
+            issued = token_obtain(
+                username=data["username"],
+                password=data["password"],
+                client=throttle.client_of(request),
+            )
+        except TooManyAttempts as error:
+            return Response(
+                {"detail": error.detail},
+                status=429,
+                headers={"Retry-After": str(error.retry_after)},
+            )
         if issued is None:
             return Response(
                 {"detail": "Incorrect username or password"},

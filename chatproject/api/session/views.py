@@ -260,7 +260,7 @@ class SessionViewSet(SessionSurface, ViewSet):
         description="Takes a user token; the caller becomes a participant (a host stays host) "
         "and gets a session token.",
         request=None,
-        responses={200: s.SessionTokenDto, **problem_responses(401, 404)},
+        responses={200: s.SessionTokenDto, **problem_responses(401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def join(self, request, session_id):

@@ -73,11 +73,12 @@ def test_user_token_is_refused(bob):
     assert_problem(client.get("/v1/chats"), 401)
 
 
-def test_member_removed_from_the_session_can_no_longer_post(as_guest, session_thread, bob):
+def test_member_who_left_the_session_can_no_longer_post(as_guest, session_thread, bob):
     from threads import services as thread_services
 
     thread_services.membership_remove(thread=session_thread, user=bob, actor=bob)
-    assert_problem(as_guest.post("/v1/chats", {"message": "x"}, format="json"), 404)
+    # Leaving revokes the session token, so it is no credential at all any more.
+    assert_problem(as_guest.post("/v1/chats", {"message": "x"}, format="json"), 401)
 
 
 def test_unknown_paths_under_v1_answer_a_problem(as_guest):

@@ -93,7 +93,11 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"User {username!r} already exists with another password; left unchanged."
                 )
+            # New users joined the default workspace as members; give each their demo role.
             threads.workspace_member_add(workspace=workspace, user=user, role=role)
+            threads.workspace_member_set_role(
+                workspace=workspace, user=user, role=role, actor=SYSTEM
+            )
             users[username] = user
         return users
 
