@@ -7,12 +7,17 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 django_asgi_app = get_asgi_application()
 
+from chatproject.production import refuse_insecure_start  # noqa: E402
+
+refuse_insecure_start()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from chatproject.bodylimit import RequestBodyLimit  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
 
 http_app = django_asgi_app
@@ -24,7 +29,8 @@ if settings.DEBUG:
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        # Oversized bodies are refused before Django (or authentication) reads them.
+        "http": RequestBodyLimit(http_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

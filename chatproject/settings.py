@@ -27,9 +27,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-key-change-me-in-production-0123456789"
+# Without SECRET_KEY a development key is used; with DEBUG off the served app refuses to
+# start on it (chatproject/production.py) and `check --deploy` reports it as an error.
+DEVELOPMENT_SECRET_KEY = "dev-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS in production (README "Security"), under Django's own names. Off by default so the
+# development server works over plain HTTP.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# "HTTP_X_FORWARDED_PROTO,https": trust the proxy's header to say the request was HTTPS.
+SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER", [])[:2]) or None
 
 INSTALLED_APPS = [
     "daphne",
@@ -211,6 +225,15 @@ CHAT_UPLOAD_ALLOWED_TYPES = env_list(
 # thumbnails at most this many pixels on their longer side.
 CHAT_IMAGE_MAX_PIXELS = int(os.environ.get("CHAT_IMAGE_MAX_PIXELS", 40_000_000))
 CHAT_THUMBNAIL_MAX_PX = int(os.environ.get("CHAT_THUMBNAIL_MAX_PX", 320))
+# Request bodies (README "Security"): anything larger is refused with 413 before it is
+# read (chatproject/bodylimit.py). Uploads past FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to
+# disk (FILE_UPLOAD_TEMP_DIR, default the system's), never held in memory.
+CHAT_MAX_REQUEST_BYTES = int(
+    os.environ.get("CHAT_MAX_REQUEST_BYTES", CHAT_UPLOAD_MAX_BYTES + 1024 * 1024)
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 # Live events (SPEC §5): a reconnect replays at most this many events, none older than
 # this; past either the socket sends {"type": "resync"} and the client refetches.
 CHAT_EVENTS_REPLAY_MAX_EVENTS = int(os.environ.get("CHAT_EVENTS_REPLAY_MAX_EVENTS", 10_000))

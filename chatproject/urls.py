@@ -4,7 +4,6 @@ The API prefixes (``/v1``, ``/api``, ``/chats``, ``/token``, ``/ws``) never coll
 each other or with the browser pages.
 """
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -20,7 +19,5 @@ urlpatterns = [
     path("", include("chatproject.web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, not even in DEBUG: only through the views
+# that check who may see them (e.g. GET /api/v1/files/{id}).

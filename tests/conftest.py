@@ -1,10 +1,19 @@
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from chatproject.actors import SYSTEM
 from tests import factories
 from threads import services as thread_services
 from threads.models import Workspace
+
+# With DEBUG off the served app refuses to start on the development key
+# (chatproject/production.py). Tests import it and start real servers, so they run with a
+# key of their own, as production does; subprocesses inherit it from the environment.
+os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 56)
+django_settings.SECRET_KEY = os.environ["SECRET_KEY"]
 
 
 @pytest.fixture(autouse=True)

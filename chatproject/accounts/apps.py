@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and credentials"
 
     def ready(self):
+        from chatproject import production  # noqa: F401  (registers the deploy check)
         from chatproject.accounts import signals  # noqa: F401  (connects the receivers)
