@@ -190,13 +190,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name per choice set that several fields share (Support API, seed 003).
+    # One name per choice set that several fields share (Support API, seed 003; the
+    # Messenger API's chat and message types, seed 004).
     "ENUM_NAME_OVERRIDES": {
         "SupportChannelTypeEnum": "threads.models.Channel.Type",
         "SupportMessageRoleEnum": "chats.models.Message.Role",
         "SupportResponderEntityEnum": "threads.models.Responder.Entity",
         "SupportTicketStatusEnum": "threads.models.Ticket.Status",
         "SupportMemberRoleEnum": "threads.models.WorkspaceMember.Role",
+        "ChatType": ["direct", "group"],
+        "MessageType": ["text", "image"],
     },
 }
 

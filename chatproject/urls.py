@@ -8,9 +8,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from chatproject.api.schemas import SURFACES, surface_schema_view
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    *(
+        path(f"api/schema/{surface}/", surface_schema_view(surface), name=f"schema-{surface}")
+        for surface in SURFACES
+    ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("v1/", include("chatproject.api.session.urls")),
     path("api/v1/", include("chatproject.api.team.urls")),
@@ -19,5 +25,6 @@ urlpatterns = [
     path("", include("chatproject.web.urls")),
 ]
 
-# Uploaded files are never served from MEDIA_URL, not even in DEBUG: only through the views
-# that check who may see them (e.g. GET /api/v1/files/{id}).
+# Uploaded files are never served from MEDIA_ROOT directly (not even with DEBUG): only
+# through the views that check who may see them (Team ``/api/v1/files/{id}``, Messenger
+# ``/uploads/{id}``).

@@ -193,6 +193,22 @@ def thread_message_page(
     return page
 
 
+def thread_messages_newest_first(*, thread_id: Id) -> QuerySet[Message]:
+    """A thread's visible messages, newest first, with authors and files (Messenger API).
+
+    Cut pages by slicing (``LIMIT``/``OFFSET`` in the database, served by the
+    ``msg_thread_time`` index read backwards); files cost one query per page.
+    """
+    return (
+        Message.objects.filter(thread_id=thread_id, is_removed=False)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
 def thread_message_anchor(*, thread_id: Id, message_id: Id) -> Message | None:
     """A message of the thread used as a paging position (removed ones too), or ``None``."""
     try:
@@ -253,7 +269,8 @@ def attach_last_messages(threads: list[Thread]) -> list[Thread]:
     ids = [pk for t in threads if (pk := getattr(t, "last_message_pk", None)) is not None]
     found: dict[Id, Message] = {}
     if ids:
-        found = {m.pk: m for m in with_files_and_thumbs(Message.objects.filter(pk__in=ids))}
+        messages = Message.objects.filter(pk__in=ids).select_related("author")
+        found = {m.pk: m for m in with_files_and_thumbs(messages)}
     for thread in threads:
         pk = getattr(thread, "last_message_pk", None)
         setattr(thread, "last_message", found.get(pk) if pk is not None else None)  # noqa: B010

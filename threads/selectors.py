@@ -257,3 +257,18 @@ def member_list(*, workspace_id: Id) -> QuerySet[WorkspaceMember]:
         .select_related("user")
         .order_by("user__username", "user_id")
     )
+
+
+def attach_member_users(threads: list[Thread]) -> list[Thread]:
+    """Set ``member_users`` (the members' users, in joining order) on threads that carry a
+    ``member_list`` prefetch (``chats.selectors.threads_with_activity``): one query for
+    every thread's members together, whatever the number of threads."""
+    # ``member_list`` is a prefetch ``to_attr`` and ``member_users`` is set here for the
+    # serializers; neither is a model field, hence getattr/setattr.
+    lists = [(thread, getattr(thread, "member_list", [])) for thread in threads]
+    ids = {m.user_id for _, members in lists for m in members}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
+    for thread, members in lists:
+        found = [users[m.user_id] for m in members if m.user_id in users]
+        setattr(thread, "member_users", found)  # noqa: B010
+    return threads

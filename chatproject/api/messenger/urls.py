@@ -1,7 +1,17 @@
-from django.urls import path
+"""The Messenger API at the site root: ``/token``, ``/chats...``, ``/uploads...``.
 
-from chatproject.api.messenger.token import TokenView
+No trailing slashes (FastAPI's paths). ``/chats`` is not the Support API's
+``/api/v1/chats``: that lives under another prefix.
+"""
 
-urlpatterns = [
-    path("token", TokenView.as_view(), name="messenger-token"),
-]
+from rest_framework.routers import SimpleRouter
+
+from chatproject.api.messenger.token import TokenViewSet
+from chatproject.api.messenger.views import ChatViewSet, UploadViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("token", TokenViewSet, basename="messenger-token")
+router.register("chats", ChatViewSet, basename="messenger-chat")
+router.register("uploads", UploadViewSet, basename="messenger-upload")
+
+urlpatterns = router.urls

@@ -6,6 +6,7 @@ users, members, responders, tickets, messages) is ours and follows the same styl
 their super identity id. No rules live here: those are the services'.
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from chatproject.api.common.fields import StrictCharField, StrictUUIDField
@@ -56,6 +57,9 @@ class ChatRow(serializers.Serializer):
     workspaceId = serializers.UUIDField(source="workspace_id")
 
 
+# Seed 003 names no models; "ChatDetail" and "MessageOut" are seed 004's (Messenger API)
+# component names, so this surface's carry its prefix in the combined document.
+@extend_schema_serializer(component_name="SupportChatDetail")
 class ChatDetail(serializers.Serializer):
     """One chat with everything an inbox shows (``/chats/details``, ``/chats/{id}/details``)."""
 
@@ -219,6 +223,7 @@ class ResponderVersionOut(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
+@extend_schema_serializer(component_name="SupportMessageOut")
 class MessageOut(serializers.Serializer):
     id = serializers.UUIDField()
     chatId = serializers.UUIDField(source="thread_id")
