@@ -223,7 +223,8 @@ class Server:
                 return self  # 401: it answers
             except OSError:
                 if self.proc.poll() is not None:
-                    raise SystemExit(Path(f"{self.db.tmp}/server.log").read_text()[-3000:]) from None
+                    log = Path(f"{self.db.tmp}/server.log").read_text()
+                    raise SystemExit(log[-3000:]) from None
                 time.sleep(0.2)
             else:
                 return self

@@ -31,9 +31,7 @@ async def run(server: Server, args) -> list[dict]:
     url = server.base + "/api/v1/chat/messages"
     thread = server.facts["thread"]
     rows = []
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=args.conc + 4)
-    ) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.conc + 4)) as http:
 
         async def send(w, k):
             body = {"thread": thread, "content": f"w{w} m{k} {time.time_ns()}"}
