@@ -90,7 +90,7 @@ def record(
     return event
 
 
-def _next_seq(thread_id) -> tuple[int, str, Any]:
+def _next_seq(thread_id: Any) -> tuple[int, str, Any]:
     """Bump the thread's ``event_seq`` and read it back with the routing facts, in ONE
     statement (``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+) instead of an UPDATE and
     a SELECT; this runs once per event, so on every write."""
