@@ -13,6 +13,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 SQLITE_INIT = "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
 SQLITE_BUSY_TIMEOUT_S = 30
 
+# PostgreSQL pool: kept open even when idle, and how long a request waits for a free one.
+POOL_MIN_SIZE = 2
+POOL_TIMEOUT_S = 10
+
 
 def sqlite_config(path: Path | str) -> dict:
     return {
@@ -28,7 +32,24 @@ def sqlite_config(path: Path | str) -> dict:
     }
 
 
-def parse(url: str, *, base_dir: Path) -> dict:
+def parse(
+    url: str,
+    *,
+    base_dir: Path,
+    pool_max_size: int = 0,
+    conn_max_age: int = 0,
+    health_checks: bool = True,
+) -> dict:
+    """A ``DATABASES`` entry for ``url``.
+
+    PostgreSQL connections are reused, because opening one (TCP, authentication, backend
+    start) costs more than a whole chat request: ``pool_max_size > 0`` gives every process a
+    psycopg 3 connection pool of at most that many connections (Django returns a connection to
+    it at the end of each request, so it also serves the short-lived threads of
+    ``database_sync_to_async``); ``0`` keeps one persistent connection per thread for
+    ``conn_max_age`` seconds instead (``0``: a new connection per request). ``health_checks``
+    checks a reused connection before handing it out, so a database restart costs no request.
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
@@ -39,7 +60,13 @@ def parse(url: str, *, base_dir: Path) -> dict:
             path = base_dir / path
         return sqlite_config(path)
     if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = dict(parse_qsl(parts.query))
+        options: dict = dict(parse_qsl(parts.query))
+        if pool_max_size > 0:
+            options["pool"] = {
+                "min_size": min(POOL_MIN_SIZE, pool_max_size),
+                "max_size": pool_max_size,
+                "timeout": POOL_TIMEOUT_S,
+            }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -47,8 +74,9 @@ def parse(url: str, *, base_dir: Path) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": unquote(parts.hostname or ""),
             "PORT": str(parts.port or ""),
-            # Under ASGI, Django's docs advise against persistent connections.
-            "CONN_MAX_AGE": 0,
+            # A pool and persistent connections exclude each other (Django refuses both).
+            "CONN_MAX_AGE": 0 if pool_max_size > 0 else conn_max_age,
+            "CONN_HEALTH_CHECKS": health_checks,
             "OPTIONS": options,
         }
     raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")

@@ -97,7 +97,12 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dburl.parse(
-        os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3", base_dir=BASE_DIR
+        os.environ.get("DATABASE_URL") or "sqlite:///db.sqlite3",
+        base_dir=BASE_DIR,
+        # PostgreSQL only: see dburl.parse and the README's configuration table.
+        pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        health_checks=os.environ.get("DATABASE_HEALTH_CHECKS", "1").lower() in {"1", "true"},
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -86,6 +86,34 @@ def test_postgresql_scheme_without_port_or_options():
     assert config["OPTIONS"] == {}
 
 
+def test_postgres_connections_come_from_a_pool_when_sized():
+    config = dburl.parse("postgres://chat:chat@db/chat", base_dir=Path("."), pool_max_size=8)
+
+    assert config["OPTIONS"]["pool"]["max_size"] == 8
+    assert 0 < config["OPTIONS"]["pool"]["min_size"] <= 8
+    assert config["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgres_without_a_pool_keeps_persistent_connections_for_conn_max_age():
+    config = dburl.parse(
+        "postgres://chat:chat@db/chat", base_dir=Path("."), pool_max_size=0, conn_max_age=60
+    )
+
+    assert "pool" not in config["OPTIONS"]
+    assert config["CONN_MAX_AGE"] == 60 and config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_configured_postgres_database_reuses_connections(settings):
+    """Whatever DATABASE_URL says, the running settings never open one connection per request
+    on PostgreSQL: by default a pool, else persistent connections."""
+    config = settings.DATABASES["default"]
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        assert "pool" not in config["OPTIONS"]
+        return
+    assert config["OPTIONS"].get("pool") or config["CONN_MAX_AGE"] != 0
+
+
 @pytest.mark.parametrize("url", ["mysql://u:p@host/db", "db.sqlite3", ""])
 def test_unsupported_database_url_fails_loudly(url):
     with pytest.raises(ValueError, match="not supported"):

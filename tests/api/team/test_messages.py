@@ -355,9 +355,9 @@ def test_latest_page_that_moves_the_mark_takes_the_same_queries_at_any_limit(
 ):
     _warm(as_alice)
     # token, thread, page, files, reactions, the read mark; then the move: savepoint,
-    # thread lock, conditional UPDATE, membership, event seq UPDATE + SELECT, (PostgreSQL:
+    # thread lock, conditional UPDATE, membership, event seq UPDATE ... RETURNING, (PostgreSQL:
     # event-order lock), event INSERT, release
-    with django_assert_num_queries(15 if on_postgres else 14):
+    with django_assert_num_queries(14 if on_postgres else 13):
         response = as_alice.get(url(busy_thread), {"limit": limit})
     assert len(response.json()) == limit
 
