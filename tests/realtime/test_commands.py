@@ -32,9 +32,7 @@ def error_of(reply) -> tuple[str, str | None]:
 
 
 def test_message_send_posts_through_the_service_and_acks_with_the_payload(custom_thread, bob):
-    reply = send(
-        {"thread": str(custom_thread.id), "text": "  hello ", "client_id": 7}, actor=bob
-    )
+    reply = send({"thread": str(custom_thread.id), "text": "  hello ", "client_id": 7}, actor=bob)
     assert reply["type"] == "message.ack" and reply["client_id"] == 7
     stored = Message.objects.get(thread=custom_thread, author=bob)
     assert stored.text == "hello" and stored.client_id == "7"
@@ -103,7 +101,9 @@ def test_a_session_token_posts_to_its_own_session_only(session_thread, custom_th
     scope = str(token.thread_id)
     reply = send({"thread": str(custom_thread.id), "text": "x"}, actor=bob, session_thread_id=scope)
     assert error_of(reply) == ("not_found", None)
-    reply = send({"thread": str(session_thread.id), "text": "x"}, actor=bob, session_thread_id=scope)
+    reply = send(
+        {"thread": str(session_thread.id), "text": "x"}, actor=bob, session_thread_id=scope
+    )
     assert reply["type"] == "message.ack"
 
 
