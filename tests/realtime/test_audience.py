@@ -42,8 +42,8 @@ def test_live_mirror_and_replay_filter_deliver_the_same_events(
     start = selectors.last_event_id()
     states = {name: SocketState(selectors.subscription_for(user=u)) for name, u in users.items()}
 
-    chat_services.message_send(thread=custom_thread, author=alice, text="one")
-    thread_services.thread_mark_read(thread=custom_thread, user=bob)
+    one = chat_services.message_send(thread=custom_thread, author=alice, text="one")
+    thread_services.thread_mark_read(thread=custom_thread, actor=bob, up_to=one)
     thread_services.membership_add(thread=custom_thread, user=carol, actor=alice)
     chat_services.message_send(thread=custom_thread, author=carol, text="two")
     chat = thread_services.support_chat_create(
@@ -79,8 +79,8 @@ def test_every_event_is_routed_to_a_group_its_hearers_are_in(custom_thread, alic
     """Live delivery needs the doorbell to reach the socket: each event goes to a group
     the socket of everyone who may hear it has joined (or joins by that very event)."""
     start = selectors.last_event_id()
-    chat_services.message_send(thread=custom_thread, author=alice, text="one")
-    thread_services.thread_mark_read(thread=custom_thread, user=bob)
+    one = chat_services.message_send(thread=custom_thread, author=alice, text="one")
+    thread_services.thread_mark_read(thread=custom_thread, actor=bob, up_to=one)
     thread_services.membership_add(thread=custom_thread, user=carol, actor=alice)
     log = selectors.events_between(after=start, upto=selectors.last_event_id())
 
