@@ -10,10 +10,11 @@ Functions here are synchronous and touch the database; the consumer runs them in
 worker thread (``database_sync_to_async``).
 """
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from chatproject.api.common.bodies import loads
+from chatproject.api.common.ids import path_id
 from chatproject.errors import (
     Conflict,
     DomainError,
@@ -37,10 +38,10 @@ ERROR_CODES = {
 
 
 def parse_frame(text: str | None) -> dict[str, Any]:
-    """A client frame: a JSON object, or ``InvalidInput``."""
+    """A client frame: a JSON object (nested no deeper than REST bodies), or ``InvalidInput``."""
     try:
-        content = json.loads(text or "")
-    except (ValueError, RecursionError):
+        content = loads(text or "")
+    except ValueError:
         content = None
     if not isinstance(content, dict):
         raise InvalidInput("A frame is a JSON object.", field=None)
@@ -80,7 +81,8 @@ def message_send(content: dict[str, Any], *, actor, session_thread_id: str | Non
         raise InvalidInput("Text must be a string.", field="text")
     if client_id is not None and not isinstance(client_id, str | int):
         raise InvalidInput("A client id is a string.", field="client_id")
-    thread_uuid = uuid_or_not_found(thread_id.strip(), "Thread not found.")
+    # The thread names what is acted on, like a path segment: a malformed id names nothing.
+    thread_uuid = path_id(thread_id.strip(), "Thread not found.")
     if session_thread_id is not None and str(thread_uuid) != session_thread_id:
         raise NotFound("Thread not found.")
     thread = thread_selectors.thread_get_for_user(user=actor, thread_id=thread_uuid)

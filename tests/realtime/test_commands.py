@@ -107,7 +107,12 @@ def test_a_session_token_posts_to_its_own_session_only(session_thread, custom_th
     assert reply["type"] == "message.ack"
 
 
-@pytest.mark.parametrize("text", ["not json", "[1, 2]", '"a string"', "", None, "[" * 100_000])
+DEEP_OBJECT = '{"type": "ping", "x": ' + "[" * 100 + "]" * 100 + "}"
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", "[1, 2]", '"a string"', "", None, "[" * 100_000, DEEP_OBJECT]
+)
 def test_a_frame_that_is_not_a_json_object_is_invalid(text):
     with pytest.raises(InvalidInput):
         commands.parse_frame(text)
