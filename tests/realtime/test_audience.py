@@ -10,6 +10,7 @@ farewell, never the history of a thread they can no longer see.
 
 import pytest
 
+from chatproject.actors import SYSTEM
 from chatproject.realtime import selectors
 from chatproject.realtime.audience import audience_groups, thread_group, user_group
 from chatproject.realtime.state import SocketState
@@ -47,7 +48,7 @@ def test_live_mirror_and_replay_filter_deliver_the_same_events(
     thread_services.membership_add(thread=custom_thread, user=carol, actor=alice)
     chat_services.message_send(thread=custom_thread, author=carol, text="two")
     chat = thread_services.support_chat_create(
-        workspace=workspace, owner=factories.ExternalUserFactory(), title="Help"
+        workspace=workspace, owner=factories.ExternalUserFactory(), title="Help", actor=SYSTEM
     )
     chat_services.message_send(thread=chat, author=agent, text="How can I help?")
     thread_services.thread_remove(thread=doomed, actor=alice)
