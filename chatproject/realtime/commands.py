@@ -15,15 +15,7 @@ from typing import Any
 
 from chatproject.api.common.bodies import loads
 from chatproject.api.common.ids import path_id
-from chatproject.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    PermissionDenied,
-    uuid_or_not_found,
-)
-from chats import selectors as chat_selectors
+from chatproject.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from chats import services as chat_services
 from chats.events import message_payload
 from threads import selectors as thread_selectors
@@ -67,18 +59,16 @@ def unknown_frame(content: dict[str, Any]) -> dict[str, Any]:
 def message_send(content: dict[str, Any], *, actor, session_thread_id: str | None) -> dict:
     """``message.send``: post ``text`` to ``thread`` (optionally ``reply_to``, ``client_id``).
 
-    A session token's socket may post to its own session only; any other thread the user
-    may see is open. Answers ``message.ack``; a retried ``client_id`` acks the first
-    message again (the service's guarantee).
+    Only the frame is read here; every rule of the message (text normalisation and
+    limits, the reply) is ``chats.services.message_send``'s, as for REST. A session
+    token's socket may post to its own session only; any other thread the user may see
+    is open. Answers ``message.ack``; a retried ``client_id`` acks the first message again
+    (the service's guarantee).
     """
     thread_id = content.get("thread")
-    text = content.get("text")
     client_id = content.get("client_id")
-    reply_to_id = content.get("reply_to")
     if not isinstance(thread_id, str) or not thread_id.strip():
         raise InvalidInput("A thread id is required.", field="thread")
-    if text is not None and not isinstance(text, str):
-        raise InvalidInput("Text must be a string.", field="text")
     if client_id is not None and not isinstance(client_id, str | int):
         raise InvalidInput("A client id is a string.", field="client_id")
     # The thread names what is acted on, like a path segment: a malformed id names nothing.
@@ -86,21 +76,11 @@ def message_send(content: dict[str, Any], *, actor, session_thread_id: str | Non
     if session_thread_id is not None and str(thread_uuid) != session_thread_id:
         raise NotFound("Thread not found.")
     thread = thread_selectors.thread_get_for_user(user=actor, thread_id=thread_uuid)
-    reply_to = None
-    if reply_to_id is not None:
-        try:
-            reply_to = chat_selectors.message_get_for_user(
-                user=actor, message_id=uuid_or_not_found(reply_to_id), thread_id=thread.pk
-            )
-        except NotFound:
-            raise InvalidInput(
-                "The replied-to message is not in this thread.", field="reply_to"
-            ) from None
     message = chat_services.message_send(
         thread=thread,
-        author=actor,
-        text=text,
-        reply_to=reply_to,
+        actor=actor,
+        text=content.get("text"),
+        reply_to_id=content.get("reply_to"),
         client_id=None if client_id is None else str(client_id),
     )
     return {"type": "message.ack", "client_id": client_id, "message": message_payload(message)}

@@ -43,19 +43,19 @@ def test_live_mirror_and_replay_filter_deliver_the_same_events(
     start = selectors.last_event_id()
     states = {name: SocketState(selectors.subscription_for(user=u)) for name, u in users.items()}
 
-    one = chat_services.message_send(thread=custom_thread, author=alice, text="one")
+    one = chat_services.message_send(thread=custom_thread, actor=alice, text="one")
     thread_services.thread_mark_read(thread=custom_thread, actor=bob, up_to=one)
     thread_services.membership_add(thread=custom_thread, user=carol, actor=alice)
-    chat_services.message_send(thread=custom_thread, author=carol, text="two")
+    chat_services.message_send(thread=custom_thread, actor=carol, text="two")
     chat = thread_services.support_chat_create(
         workspace=workspace, owner=factories.ExternalUserFactory(), title="Help", actor=SYSTEM
     )
-    chat_services.message_send(thread=chat, author=agent, text="How can I help?")
+    chat_services.message_send(thread=chat, actor=agent, text="How can I help?")
     thread_services.thread_remove(thread=doomed, actor=alice)
-    thread_services.thread_restore(thread=doomed)
-    chat_services.message_send(thread=doomed, author=bystander, text="back")
+    thread_services.thread_restore(thread=doomed, actor=SYSTEM)
+    chat_services.message_send(thread=doomed, actor=bystander, text="back")
     thread_services.membership_remove(thread=custom_thread, user=bob, actor=alice)
-    chat_services.message_send(thread=custom_thread, author=alice, text="after bob")
+    chat_services.message_send(thread=custom_thread, actor=alice, text="after bob")
 
     log = selectors.events_between(after=start, upto=selectors.last_event_id())
     heard = {name: live(state, log) for name, state in states.items()}
@@ -80,7 +80,7 @@ def test_every_event_is_routed_to_a_group_its_hearers_are_in(custom_thread, alic
     """Live delivery needs the doorbell to reach the socket: each event goes to a group
     the socket of everyone who may hear it has joined (or joins by that very event)."""
     start = selectors.last_event_id()
-    one = chat_services.message_send(thread=custom_thread, author=alice, text="one")
+    one = chat_services.message_send(thread=custom_thread, actor=alice, text="one")
     thread_services.thread_mark_read(thread=custom_thread, actor=bob, up_to=one)
     thread_services.membership_add(thread=custom_thread, user=carol, actor=alice)
     log = selectors.events_between(after=start, upto=selectors.last_event_id())

@@ -56,6 +56,8 @@ def test_a_retried_client_id_acks_the_first_message(custom_thread, bob):
         ({"thread": "not-a-uuid", "text": "hi"}, ("not_found", None)),
         ({"thread": "{thread}", "text": 5}, ("invalid", "text")),
         ({"thread": "{thread}", "text": "  "}, ("invalid", "text")),
+        ({"thread": "{thread}", "text": "nul\x00"}, ("invalid", "text")),
+        ({"thread": "{thread}", "text": "lone \ud800"}, ("invalid", "text")),
         ({"thread": "{thread}", "text": "hi", "client_id": {"a": 1}}, ("invalid", "client_id")),
         ({"thread": "{thread}", "text": "hi", "reply_to": "nope"}, ("invalid", "reply_to")),
         ({"thread": "{thread}", "text": "hi", "reply_to": ["x"]}, ("invalid", "reply_to")),
@@ -80,7 +82,7 @@ def test_a_thread_the_user_may_not_see_is_not_found(custom_thread, carol):
 def test_a_reply_to_a_message_of_another_thread_is_invalid(
     custom_thread, session_thread, alice, bob
 ):
-    elsewhere = chat_services.message_send(thread=session_thread, author=alice, text="there")
+    elsewhere = chat_services.message_send(thread=session_thread, actor=alice, text="there")
     reply = send(
         {"thread": str(custom_thread.id), "text": "hi", "reply_to": str(elsewhere.id)}, actor=bob
     )
@@ -88,7 +90,7 @@ def test_a_reply_to_a_message_of_another_thread_is_invalid(
 
 
 def test_a_reply_in_the_same_thread_is_sent(custom_thread, alice, bob):
-    original = chat_services.message_send(thread=custom_thread, author=alice, text="question")
+    original = chat_services.message_send(thread=custom_thread, actor=alice, text="question")
     reply = send(
         {"thread": str(custom_thread.id), "text": "answer", "reply_to": str(original.id)},
         actor=bob,
@@ -116,6 +118,16 @@ DEEP_OBJECT = '{"type": "ping", "x": ' + "[" * 100 + "]" * 100 + "}"
 def test_a_frame_that_is_not_a_json_object_is_invalid(text):
     with pytest.raises(InvalidInput):
         commands.parse_frame(text)
+
+
+def test_text_refused_over_rest_is_refused_over_the_socket(custom_thread, bob):
+    """NUL and lone surrogates arrive as JSON escapes; the service refuses them here too."""
+    frame = commands.parse_frame(
+        json.dumps({"type": "message.send", "thread": str(custom_thread.id), "text": "a\u0000"})
+    )
+    reply = commands.run(commands.message_send, frame, actor=bob, session_thread_id=None)
+    assert error_of(reply) == ("invalid", "text")
+    assert not Message.objects.filter(thread=custom_thread).exists()
 
 
 def test_a_json_object_frame_is_parsed():
