@@ -125,14 +125,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_event(self, message):
         """A doorbell: event ``message["event"]["id"]`` is committed."""
-        if self.sub is None:
+        if self.state is None:
             return  # closing
         await self._advance(message["event"]["id"], hint=message)
         await self._settle()
 
     async def events_tick(self, message):
         """Heartbeat: ping the client, re-check the token, heal lost doorbells."""
-        if self.sub is None:
+        if self.state is None:
             return  # closing
         await self.send_json({"type": "ping"})
         token = self.scope.get("access_token")
@@ -155,7 +155,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
         Close at once (4401) if this socket was opened with it; the next connect is refused.
         """
-        if self.sub is None:
+        if self.state is None:
             return
         token = self.scope.get("access_token")
         if token is not None:
@@ -166,7 +166,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 session, "session_key", None
             )
         if message["all"] or ours:
-            self.sub = None  # nothing more is relayed or accepted on this socket
+            self.state = None  # nothing more is relayed or accepted on this socket
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def access_changed(self, message):
@@ -175,17 +175,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         Thread memberships follow their own ``member.*`` events; what changes here is the
         support-staff part (an agent demoted to member stops hearing support chats).
         """
-        if self.sub is None or self.sub.session_thread_id is not None:
+        if self.state is None or self.state.session_thread_id is not None:
             return
         fresh = await database_sync_to_async(selectors.subscription_for)(user=self.user)
-        before = set(self.sub.staff_workspace_ids)
-        self.sub.staff_workspace_ids = set(fresh.staff_workspace_ids)
-        for workspace_id in before - fresh.staff_workspace_ids:
-            group = events.agents_group(workspace_id)
+        step = self.state.restaff(fresh.staff_workspace_ids)
+        for group in step.leave:
             self.joined.discard(group)
             await self.channel_layer.group_discard(group, self.channel_name)
-        for workspace_id in fresh.staff_workspace_ids - before:
-            await self._join(events.agents_group(workspace_id))
+        for group in step.join:
+            await self._join(group)
 
     # --- from the client -------------------------------------------------------------
 

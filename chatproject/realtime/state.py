@@ -122,6 +122,16 @@ class SocketState:
             and envelope["workspace"] in sub.staff_workspace_ids
         )
 
+    def restaff(self, staff_workspace_ids: set[str]) -> Step:
+        """The user's support-staff workspaces changed (role or workspace): swap the
+        agents groups of those they left for those they joined."""
+        before = self.sub.staff_workspace_ids
+        self.sub.staff_workspace_ids = set(staff_workspace_ids)
+        return Step(
+            join=tuple(agents_group(w) for w in sorted(staff_workspace_ids - before)),
+            leave=tuple(agents_group(w) for w in sorted(before - staff_workspace_ids)),
+        )
+
     def _follow(self, thread: str) -> tuple[str, ...]:
         """Start hearing a thread the user just joined: its group, unless already in it."""
         if thread in self.sub.thread_ids:

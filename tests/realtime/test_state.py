@@ -207,3 +207,12 @@ def test_replayed_events_checked_by_the_database_are_sent_and_still_followed():
     assert step.join == (thread_group(ELSEWHERE),)
     step = socket.take(member_removed(ELSEWHERE, ME), checked=True)
     assert step == Step(send=True, leave=(thread_group(ELSEWHERE),))
+
+
+def test_a_change_of_support_role_swaps_agents_groups_and_what_is_heard():
+    socket = state(threads=(), staff=(HOME,))
+    step = socket.restaff({AWAY})
+    assert step == Step(join=(agents_group(AWAY),), leave=(agents_group(HOME),))
+    assert delivered(
+        socket, message(SUPPORT, kind="support"), message(SUPPORT, kind="support", workspace=AWAY)
+    ) == [False, True]
