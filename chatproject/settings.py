@@ -248,6 +248,8 @@ CHAT_EVENTS_REPLAY_MAX_EVENTS = int(os.environ.get("CHAT_EVENTS_REPLAY_MAX_EVENT
 CHAT_EVENTS_REPLAY_MAX_AGE_S = float(os.environ.get("CHAT_EVENTS_REPLAY_MAX_AGE_S", 86_400))
 # The server pings every socket this often (keeps idle connections alive through proxies).
 CHAT_EVENTS_PING_INTERVAL_S = float(os.environ.get("CHAT_EVENTS_PING_INTERVAL_S", 25))
+# What threads.events calls with each committed event; it decides who hears it.
+CHAT_EVENTS_PUBLISHER = "chatproject.realtime.audience.publish"
 # Tokens are touched at most this often, so authentication does not write on every request.
 TOKEN_LAST_USED_RESOLUTION_S = 60
 

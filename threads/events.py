@@ -2,8 +2,10 @@
 
 ``record`` is the only way an event comes into being and ``publish`` the only way one
 leaves the process. Services call ``record`` inside their transaction; the row commits
-or rolls back with the change, and ``transaction.on_commit`` rings the channel layer's
-doorbell only once it is durable. A rolled-back change never announces itself.
+or rolls back with the change, and ``transaction.on_commit`` hands it to the one publish
+hook (``settings.CHAT_EVENTS_PUBLISHER``) only once it is durable. A rolled-back change
+never announces itself. Who hears an event, and over which channel-layer groups, is the
+hook's business (``chatproject.realtime.audience``), not this app's.
 
 Event ids are handed out in commit order: when event N is visible, every event below N
 is either visible too or will never exist. SQLite gives this for free (IMMEDIATE
@@ -18,49 +20,22 @@ critical section is short: the event insert, the rest of the transaction, the co
 
 import json
 import logging
-import uuid
-from functools import partial
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from chatproject.errors import Id
 from threads.models import Event, Membership, Thread
 
 logger = logging.getLogger(__name__)
 
-# Channel-layer message type; consumers implement ``chat_event``.
-LAYER_MESSAGE_TYPE = "chat.event"
-
 # Key of the PostgreSQL advisory lock that puts event ids in commit order ("chat").
 EVENT_ORDER_LOCK = 0x63686174
-
-# Events that change who belongs to a thread; ``membership_subjects`` names whom.
-JOIN_TYPES = frozenset({"thread.created", "member.added"})
-LEAVE_TYPES = frozenset({"member.removed"})
-
-
-def thread_group(thread_id: Id) -> str:
-    """Channel-layer group of one thread's subscribers (ASCII, well under 100 chars)."""
-    return f"thread.{_hex(thread_id)}"
-
-
-def user_group(user_id: Id) -> str:
-    """Channel-layer group of one user's sockets, for events meant for that user only."""
-    return f"user.{_hex(user_id)}"
-
-
-def agents_group(workspace_id: Id) -> str:
-    """Channel-layer group of a workspace's support staff: every support chat's events go here,
-    so agents hear of a new customer chat without joining one group per chat."""
-    return f"workspace.{_hex(workspace_id)}.agents"
-
-
-def _hex(value: Id) -> str:
-    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
 
 
 def _plain(payload: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +59,7 @@ def record(
     event = Event.objects.create(
         thread_id=thread_id, seq=seq, type=type, payload=_plain(payload), user_id=user_id
     )
-    # Routing facts publish needs, so it does not query after commit.
+    # Routing facts the publish hook needs, so it does not query after commit.
     event.route = (kind, workspace_id)  # type: ignore[attr-defined]
     transaction.on_commit(partial(publish, event))
     return event
@@ -129,72 +104,25 @@ def frame(event: Event) -> dict[str, Any]:
     }
 
 
-def envelope(event: Event, *, kind: str, workspace_id: Id) -> dict[str, Any]:
-    """The channel-layer message of an event: its frame plus what routing needs.
-
-    ``user`` is set for events meant for one user only; ``kind`` and ``workspace`` let a
-    consumer tell a support chat its staff may see without asking the database.
-    """
-    return {
-        "type": LAYER_MESSAGE_TYPE,
-        "event": frame(event),
-        "user": str(event.user_id) if event.user_id else None,
-        "kind": kind,
-        "workspace": str(workspace_id),
-    }
-
-
-def membership_subjects(event_frame: dict[str, Any]) -> set[str]:
-    """Ids of the users whose membership this event starts or ends (as strings)."""
-    data = event_frame.get("data") or {}
-    if event_frame["type"] == "thread.created":
-        return {str(m["id"]) for m in (data.get("thread") or {}).get("members", [])}
-    if event_frame["type"] in {"member.added", "member.removed"}:
-        return {str((data.get("user") or {}).get("id"))}
-    return set()
-
-
-def audience_groups(message: dict[str, Any]) -> list[str]:
-    """Every group that must hear an event (its envelope), decided here and only here.
-
-    - one user's event (``read.updated``): that user's group only;
-    - everything else: the thread's group;
-    - a support chat's events also: its workspace's agents group (staff see every chat);
-    - ``thread.created`` and ``member.added`` also: the group of each user who joins by
-      it, because their sockets are not in the thread's group yet. Their consumers join
-      it on seeing the event.
-    """
-    event_frame = message["event"]
-    if message["user"]:
-        return [user_group(message["user"])]
-    groups = [thread_group(event_frame["thread"])]
-    if message["kind"] == Thread.Kind.SUPPORT:
-        groups.append(agents_group(message["workspace"]))
-    if event_frame["type"] in JOIN_TYPES:
-        groups.extend(user_group(u) for u in sorted(membership_subjects(event_frame)))
-    return groups
-
-
 def publish(event: Event) -> None:
-    """Ring the doorbell for a committed event. Never raises: the row is the record."""
-    layer = get_channel_layer()
-    if layer is None:
+    """Hand a committed event to the publish hook (``settings.CHAT_EVENTS_PUBLISHER``).
+
+    Who hears it, and how, is not this app's business: the hook decides (the websocket
+    package's ``chatproject.realtime.audience.publish``). Never raises: the row is the
+    record, and a lost delivery is healed by replay.
+    """
+    path = settings.CHAT_EVENTS_PUBLISHER
+    if not path:
         return
     try:
-        route = getattr(event, "route", None)
-        if route is None:  # an event read back from the database, not fresh from record()
-            route = (
-                Thread.objects.filter(pk=event.thread_id).values_list("kind", "workspace_id").get()
-            )
-        message = envelope(event, kind=route[0], workspace_id=route[1])
-        async_to_sync(_send_all)(layer, audience_groups(message), message)
-    except Exception:  # a lost doorbell is healed by replay; the change itself stands
+        _hook(path)(event)
+    except Exception:
         logger.exception("could not publish event %s", event.id)
 
 
-async def _send_all(layer: BaseChannelLayer, groups: list[str], message: dict[str, Any]) -> None:
-    for group in groups:
-        await layer.group_send(group, message)
+@cache
+def _hook(path: str) -> Callable[[Event], None]:
+    return import_string(path)
 
 
 # --- this app's events -------------------------------------------------------------

@@ -1,7 +1,17 @@
 """Reads about threads that more than one caller needs, visibility above all.
 
-Visibility is decided here and nowhere else: a thread is visible to its members, and a
-support chat also to its workspace's agents and admins.
+Who may see a thread is decided here and nowhere else: a thread that is not removed is
+visible to its members, and a support chat also to its workspace's support staff
+(admins and agents). The rule is written once, as the ``Q`` objects below; every other
+question about visibility is asked through them:
+
+- ``visible_threads_q`` filters ``Thread`` rows (lists, ``thread_get_for_user``);
+- ``can_see_thread`` asks the same filter about one thread;
+- ``chats.selectors`` filters messages and search by threads in ``visible_threads_q``;
+- ``chatproject.realtime.audience`` builds who hears an *event* from ``visible_threads_q``
+  and ``support_staff_q`` (through ``Event.thread``), and the websocket's in-memory
+  mirror (``chatproject.realtime.state``) starts from ``support_staff_workspace_ids`` and
+  the threads ``visible_threads_q`` gives.
 """
 
 from __future__ import annotations
@@ -34,17 +44,34 @@ if TYPE_CHECKING:
 SUPPORT_STAFF_ROLES = (WorkspaceMember.Role.ADMIN, WorkspaceMember.Role.AGENT)
 
 
+def support_staff_of(user: User) -> QuerySet[WorkspaceMember]:
+    """The user's workspace memberships that make them support staff there."""
+    return WorkspaceMember.objects.filter(user=user, role__in=SUPPORT_STAFF_ROLES)
+
+
+def support_staff_workspace_ids(user: User) -> set[str]:
+    """Workspaces whose support chats the user sees as staff (ids as strings)."""
+    return {str(pk) for pk in support_staff_of(user).values_list("workspace_id", flat=True)}
+
+
+def member_q(user: User, *, thread: str = "pk") -> Q:
+    """Rows whose ``thread`` (a path to a ``Thread``; ``pk`` for threads) the user is in."""
+    return Q(Exists(Membership.objects.filter(thread=OuterRef(thread), user=user)))
+
+
+def support_staff_q(user: User, *, prefix: str = "") -> Q:
+    """Support chats whose workspace the user is staff of.
+
+    ``prefix`` reaches the thread from another model (``"thread__"`` for events).
+    """
+    return Q(**{f"{prefix}kind": Thread.Kind.SUPPORT}) & Q(
+        Exists(support_staff_of(user).filter(workspace=OuterRef(f"{prefix}workspace")))
+    )
+
+
 def visible_threads_q(user: User) -> Q:
     """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
-    is_member = Exists(Membership.objects.filter(thread=OuterRef("pk"), user=user))
-    is_support_staff = Q(kind=Thread.Kind.SUPPORT) & Q(
-        Exists(
-            WorkspaceMember.objects.filter(
-                workspace=OuterRef("workspace"), user=user, role__in=SUPPORT_STAFF_ROLES
-            )
-        )
-    )
-    return Q(is_removed=False) & (Q(is_member) | is_support_staff)
+    return Q(is_removed=False) & (member_q(user) | support_staff_q(user))
 
 
 def thread_list_for_user(*, user: User) -> QuerySet[Thread]:
@@ -66,19 +93,18 @@ def membership_get(*, thread: Thread, user: User | None) -> Membership | None:
 
 
 def is_support_staff(*, user: User, workspace_id: Id) -> bool:
-    return WorkspaceMember.objects.filter(
-        workspace_id=workspace_id, user=user, role__in=SUPPORT_STAFF_ROLES
-    ).exists()
+    return support_staff_of(user).filter(workspace_id=workspace_id).exists()
 
 
 def can_see_thread(*, thread: Thread, user: User | None) -> bool:
-    if user is None or thread.is_removed:
+    """Whether ``user`` may see ``thread``: ``visible_threads_q`` asked about one row.
+
+    Read from the database (one query), so a caller's stale copy of the thread cannot
+    answer differently from the lists.
+    """
+    if user is None:
         return False
-    if membership_get(thread=thread, user=user):
-        return True
-    return thread.kind == Thread.Kind.SUPPORT and is_support_staff(
-        user=user, workspace_id=thread.workspace_id
-    )
+    return Thread.objects.filter(visible_threads_q(user), pk=thread.pk).exists()
 
 
 def can_moderate_thread(*, thread: Thread, user: User) -> bool:

@@ -4,8 +4,8 @@ they use was revoked or that what they may hear changed.
 A socket checks its credential when it connects (and its token at every heartbeat); these
 notices make logout, deactivation, a password change, a token's revocation and a role or
 workspace change take effect at once instead. They go to the user's channel-layer group
-(``threads.events.user_group``), which every socket of the user has joined; the socket
-decides whether a notice concerns it (``chatproject.realtime``).
+(``chatproject.realtime.audience.user_group``), which every socket of the user has
+joined; the socket decides whether a notice concerns it (``chatproject.realtime``).
 
 Like events, a notice is sent after commit: a rolled-back change announces nothing. A lost
 notice is healed by the heartbeat's token check and by the next connect.
@@ -19,7 +19,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from threads.events import user_group
+from chatproject.realtime.audience import user_group
 
 logger = logging.getLogger(__name__)
 

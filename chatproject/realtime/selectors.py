@@ -1,41 +1,27 @@
-"""Database reads of the live-event socket: what a user subscribes to, and which logged
+"""Database reads of the live-event socket: what a user subscribes to, and the logged
 events they may see.
 
-Visibility of *threads* is ``threads.selectors.visible_threads_q`` and nothing else;
-this module only adds what is particular to events: one user's own events
-(``read.updated``), "from the moment they joined" (an event older than the user's
-membership is not theirs), and the farewell events a user still gets about a thread
-they can no longer see (their own ``member.removed``, the ``thread.removed`` of a thread
-they were in).
+Who may see a thread is ``threads.selectors``'s; who hears an event is
+``chatproject.realtime.audience``'s (``event_visibility_q``). This module only reads with
+them.
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from chatproject.accounts.models import AccessToken
-from threads.events import envelope
-from threads.models import Event, Membership, Thread, WorkspaceMember
-from threads.selectors import SUPPORT_STAFF_ROLES, visible_threads_q
-
-
-@dataclass
-class Subscription:
-    """What one socket listens to. Ids are strings, as in event frames."""
-
-    user_id: str
-    # Threads the user is a member of (their groups are joined one by one).
-    thread_ids: set[str] = field(default_factory=set)
-    # Workspaces whose support chats the user sees as staff (one agents group each).
-    staff_workspace_ids: set[str] = field(default_factory=set)
-    # A session token's socket hears its session only.
-    session_thread_id: str | None = None
+from chatproject.realtime.audience import envelope, event_visibility_q
+from chatproject.realtime.state import Subscription
+from threads.models import Event, Thread
+from threads.selectors import support_staff_workspace_ids, visible_threads_q
 
 
 def subscription_for(*, user, session_thread_id=None) -> Subscription:
+    """What a socket of ``user`` starts from: the visible threads they are a member of and,
+    unless the socket is a session token's, the workspaces they are support staff of."""
     threads = Thread.objects.filter(visible_threads_q(user), memberships__user=user)
     if session_thread_id is not None:
         return Subscription(
@@ -45,34 +31,11 @@ def subscription_for(*, user, session_thread_id=None) -> Subscription:
             },
             session_thread_id=str(session_thread_id),
         )
-    staff = WorkspaceMember.objects.filter(user=user, role__in=SUPPORT_STAFF_ROLES)
     return Subscription(
         user_id=str(user.pk),
         thread_ids={str(pk) for pk in threads.values_list("pk", flat=True)},
-        staff_workspace_ids={str(pk) for pk in staff.values_list("workspace_id", flat=True)},
+        staff_workspace_ids=support_staff_workspace_ids(user),
     )
-
-
-def event_visibility_q(*, user, session_thread_id=None) -> Q:
-    """A filter for the ``Event`` rows ``user`` may be sent (one query, no per-row checks)."""
-    membership = Membership.objects.filter(thread=OuterRef("thread"), user=user)
-    member_when_it_happened = Exists(membership.filter(joined_at__lte=OuterRef("created_at")))
-    staff_of_support_chat = Q(thread__kind=Thread.Kind.SUPPORT) & Exists(
-        WorkspaceMember.objects.filter(
-            workspace=OuterRef("thread__workspace"), user=user, role__in=SUPPORT_STAFF_ROLES
-        )
-    )
-    visible_thread = Q(thread__in=Thread.objects.filter(visible_threads_q(user)).values("pk"))
-    # Members hear a thread from the moment they joined; support staff who are not
-    # members see the whole chat, as they do over REST.
-    shared = visible_thread & (member_when_it_happened | ~Exists(membership))
-    farewell = Q(type="member.removed", payload__user__id=str(user.pk)) | (
-        Q(type="thread.removed") & (member_when_it_happened | staff_of_support_chat)
-    )
-    q = Q(user=user) | (Q(user__isnull=True) & (shared | farewell))
-    if session_thread_id is not None:
-        q &= Q(thread_id=session_thread_id)
-    return q
 
 
 def _with_route(queryset):

@@ -2,10 +2,10 @@ import pytest
 from channels.layers import get_channel_layer
 
 from chatproject.actors import SYSTEM
+from chatproject.realtime import audience
 from chats import services as chat_services
 from tests import factories
 from tests.services.helpers import Listener
-from threads import events
 from threads import services as thread_services
 
 
@@ -33,12 +33,12 @@ def listen(channel_layer):
 
 @pytest.fixture
 def listen_thread(listen):
-    return lambda thread: listen(events.thread_group(thread.pk))
+    return lambda thread: listen(audience.thread_group(thread.pk))
 
 
 @pytest.fixture
 def listen_user(listen):
-    return lambda user: listen(events.user_group(user.pk))
+    return lambda user: listen(audience.user_group(user.pk))
 
 
 @pytest.fixture

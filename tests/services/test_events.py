@@ -15,6 +15,7 @@ from django.db import transaction
 
 from chatproject.actors import SYSTEM
 from chatproject.errors import NotFound
+from chatproject.realtime import audience
 from chats import services as chat_services
 from chats.models import Message
 from pins import services as pin_services
@@ -262,8 +263,8 @@ def test_event_commits_with_the_change_and_is_published_after_commit(
     case, world, listen, django_capture_on_commit_callbacks
 ):
     known, action = case.prepare(world)
-    listener = listen(events.thread_group(known.pk)) if known else None
-    reader = listen(events.user_group(getattr(world, case.reader).pk)) if case.reader else None
+    listener = listen(audience.thread_group(known.pk)) if known else None
+    reader = listen(audience.user_group(getattr(world, case.reader).pk)) if case.reader else None
     before = last_seq(known.pk) if known else 0
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -278,7 +279,7 @@ def test_event_commits_with_the_change_and_is_published_after_commit(
     if listener:
         assert listener.received() == []
     else:
-        listener = listen(events.thread_group(thread.pk))
+        listener = listen(audience.thread_group(thread.pk))
     assert len(callbacks) == len(case.types)
 
     for callback in callbacks:
@@ -298,8 +299,8 @@ def test_rolled_back_change_leaves_no_row_no_event_and_publishes_nothing(
     case, world, listen, django_capture_on_commit_callbacks
 ):
     known, action = case.prepare(world)
-    listener = listen(events.thread_group(known.pk)) if known else None
-    reader = listen(events.user_group(getattr(world, case.reader).pk)) if case.reader else None
+    listener = listen(audience.thread_group(known.pk)) if known else None
+    reader = listen(audience.user_group(getattr(world, case.reader).pk)) if case.reader else None
     before = db_state()
 
     with (
@@ -381,7 +382,7 @@ def test_without_a_channel_layer_publishing_is_a_no_op(
 def test_publish_sends_to_the_thread_group_in_commit_order(
     session_thread, bob, listen, django_capture_on_commit_callbacks
 ):
-    listener = listen(events.thread_group(session_thread.pk))
+    listener = listen(audience.thread_group(session_thread.pk))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         first = chat_services.message_send(thread=session_thread, actor=bob, text="1")
         second = chat_services.message_send(thread=session_thread, actor=bob, text="2")
