@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     """A Support API key has no user: a key belongs to a caller (a user or a workspace)."""
 
     dependencies = [
-        ("chats", "0005_send_key"),
+        ("chats", "0006_hardening"),
     ]
 
     operations = [
