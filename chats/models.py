@@ -133,20 +133,21 @@ class SendKey(models.Model):
     ``CHAT_IDEMPOTENCY_TTL_S`` no longer count and are replaced on reuse.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="send_keys"
-    )
+    # Who sent it: ``user:<id>`` (user and session tokens) or ``workspace:<id>`` (a
+    # Support API key speaks for its workspace).
+    caller = models.CharField(max_length=80)
     key = models.CharField(max_length=255)
     # sha256 of the surface, the path and the parsed body: same key, other request -> 409.
     fingerprint = models.CharField(max_length=64)
     message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL, related_name="+")
-    # The surface's rendered answer, returned as it was to every retry.
-    answer = models.JSONField(null=True)
+    # The surface's rendered answer as JSON text, returned as it was to every retry (text,
+    # not ``JSONField``: PostgreSQL's jsonb would reorder the keys).
+    answer = models.TextField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="one_send_per_idempotency_key")
+            models.UniqueConstraint(fields=["caller", "key"], name="one_send_per_idempotency_key")
         ]
         indexes = [models.Index(fields=["created_at"], name="sendkey_created")]
 

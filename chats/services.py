@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -198,13 +200,15 @@ def _clean_idempotency_key(key: object) -> str:
 @transaction.atomic
 def message_send_once(
     *,
-    actor: User,
+    caller: str,
     key: object,
     fingerprint: str,
     send: Callable[[], tuple[Message, Any]],
 ) -> tuple[Any, bool]:
     """Run ``send`` (one message send and the surface's rendering of its answer) at most
-    once per ``(actor, key)`` within ``CHAT_IDEMPOTENCY_TTL_S``; returns ``(answer, replayed)``.
+    once per ``(caller, key)`` within ``CHAT_IDEMPOTENCY_TTL_S``; returns ``(answer, replayed)``.
+    ``caller`` names who asked (``user:<id>``, or ``workspace:<id>`` for a Support API key);
+    ``send`` has already been authorised by the surface's credential and checks the rest.
 
     Guarantees: the key's row, the message and its answer commit together, so a retry
     sees either nothing (and sends) or the first answer (and sends nothing). A concurrent
@@ -215,22 +219,22 @@ def message_send_once(
     """
     key = _clean_idempotency_key(key)
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.CHAT_IDEMPOTENCY_TTL_S)
-    SendKey.objects.filter(user=actor, key=key, created_at__lt=cutoff).delete()
+    SendKey.objects.filter(caller=caller, key=key, created_at__lt=cutoff).delete()
     try:
         with transaction.atomic():
-            record = SendKey.objects.create(user=actor, key=key, fingerprint=fingerprint)
+            record = SendKey.objects.create(caller=caller, key=key, fingerprint=fingerprint)
     except IntegrityError:
         # Another send with this key committed first (or we waited for it to).
-        first = SendKey.objects.get(user=actor, key=key)
+        first = SendKey.objects.get(caller=caller, key=key)
         if first.fingerprint != fingerprint:
             raise Conflict(
                 "This Idempotency-Key was used for a different request.",
                 field="idempotency_key",
             ) from None
-        return first.answer, True
+        return json.loads(first.answer), True
     message, answer = send()
     record.message = message
-    record.answer = answer
+    record.answer = json.dumps(answer, cls=DjangoJSONEncoder)
     record.save(update_fields=["message", "answer"])
     return answer, False
 

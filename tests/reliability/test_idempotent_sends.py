@@ -207,3 +207,79 @@ def test_twenty_concurrent_duplicate_session_sends_make_one_row_and_twenty_same_
     assert [getattr(r, "status_code", r) for r in results] == [200] * 20
     assert len({r.content for r in results}) == 1
     assert Message.objects.filter(text="once").count() == 1
+
+
+# --- Support API: an API key speaks for its workspace ------------------------------------
+
+
+@pytest.fixture
+def support_chat(workspace):
+    from chatproject.actors import SYSTEM
+    from threads import services as thread_services
+
+    owner = factories.ExternalUserFactory(workspace=workspace)
+    return thread_services.support_chat_create(workspace=workspace, owner=owner, actor=SYSTEM)
+
+
+def support_client(workspace) -> APIClient:
+    from chatproject.accounts import services as accounts
+
+    c = APIClient()
+    c.default_format = "json"
+    c.credentials(HTTP_AUTHORIZATION=accounts.api_key_create(workspace=workspace, name="t")[1])
+    return c
+
+
+def send_support(c, chat, text, key=None):
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return c.post(
+        f"/api/v1/chats/{chat.pk}/messages",
+        {"role": "assistant", "content": text},
+        headers=headers,
+    )
+
+
+def test_support_retry_returns_the_first_201_even_with_another_key_of_the_workspace(
+    workspace, support_chat
+):
+    first = send_support(support_client(workspace), support_chat, "on it", key="s-1")
+    again = send_support(support_client(workspace), support_chat, "on it", key="s-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Message.objects.filter(text="on it").count() == 1
+
+
+def test_support_same_key_other_body_is_a_409_in_the_support_format(workspace, support_chat):
+    c = support_client(workspace)
+    send_support(c, support_chat, "on it", key="s-1")
+    conflict = send_support(c, support_chat, "something else", key="s-1")
+
+    assert conflict.status_code == 409
+    assert conflict.json() == {
+        "code": "conflict",
+        "message": "This Idempotency-Key was used for a different request.",
+        "parameter": "Idempotency-Key",
+    }
+    assert not Message.objects.filter(text="something else").exists()
+
+
+def test_twenty_concurrent_duplicate_support_sends_make_one_row(workspace, support_chat):
+    c = support_client(workspace)
+    token = c._credentials["HTTP_AUTHORIZATION"]
+
+    def one():
+        racer = APIClient()
+        racer.credentials(HTTP_AUTHORIZATION=token)
+        return racer.post(
+            f"/api/v1/chats/{support_chat.pk}/messages",
+            {"role": "assistant", "content": "once"},
+            format="json",
+            headers={"Idempotency-Key": "burst"},
+        )
+
+    results = race(one, 20)
+
+    assert [getattr(r, "status_code", r) for r in results] == [201] * 20
+    assert len({r.content for r in results}) == 1
+    assert Message.objects.filter(text="once").count() == 1

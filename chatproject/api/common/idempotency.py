@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from chatproject.api.common.auth import WorkspaceClient
 from chats import services as chat_services
 from chats.models import Message
 
@@ -38,7 +39,17 @@ def fingerprint(request, *, scope: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def send_once(request, *, scope: str, send: Callable[[], tuple[Message, Any]]) -> Response:
+def caller(request) -> str:
+    """Whose keys these are: the user, or for a Support API key its workspace (a retry
+    after rotating the key is still the same workspace's request)."""
+    if isinstance(request.user, WorkspaceClient):
+        return f"workspace:{request.user.workspace.pk}"
+    return f"user:{request.user.pk}"
+
+
+def send_once(
+    request, *, scope: str, send: Callable[[], tuple[Message, Any]], status: int = 200
+) -> Response:
     """The answer of ``send``, or with a known key the first answer (``Idempotent-Replayed``).
 
     ``scope`` names what besides the user and the body makes a request distinct (the
@@ -46,11 +57,12 @@ def send_once(request, *, scope: str, send: Callable[[], tuple[Message, Any]]) -
     """
     key = request.headers.get(HEADER)
     if key is None:
-        return Response(send()[1])
+        return Response(send()[1], status=status)
     answer, replayed = chat_services.message_send_once(
-        actor=request.user,
+        caller=caller(request),
         key=key,
         fingerprint=fingerprint(request, scope=scope),
         send=send,
     )
-    return Response(answer, headers={REPLAYED_HEADER: "true"} if replayed else None)
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    return Response(answer, status=status, headers=headers)

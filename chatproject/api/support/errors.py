@@ -30,6 +30,7 @@ CODES = {
 
 # Domain field names (services) -> the Support API's wire names.
 WIRE_FIELDS = {
+    "idempotency_key": "Idempotency-Key",
     "owner": "ownerId",
     "channel": "channelId",
     "responder": "responderId",

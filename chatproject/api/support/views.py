@@ -15,9 +15,11 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
 from chatproject.actors import SYSTEM
+from chatproject.api.common import idempotency
 from chatproject.api.common.auth import ApiKeyAuthentication
 from chatproject.api.common.bodies import JSONParser, parse_body
 from chatproject.api.common.filters import query_parameters
+from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import path_id
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.support import errors
@@ -266,6 +268,7 @@ class ChatViewSet(SupportSurface, ViewSet):
         description="Ours. `user` is written as the chat's owner (a blocked owner: 403), "
         "`assistant` as its responder. A removed chat takes no messages (409).",
         request=s.CreateMessageRequest,
+        parameters=[idempotency.PARAMETER],
         responses={201: s.MessageOut, **error_responses(400, 401, 403, 404, 409)},
     )
     @action(detail=True, methods=["get", "post"], url_path="messages")
@@ -274,10 +277,14 @@ class ChatViewSet(SupportSurface, ViewSet):
         if request.method == "GET":
             return self.paged(chat_selectors.support_chat_messages(chat_id=chat.pk), s.MessageOut)
         data = self.body(s.CreateMessageRequest)
-        message = chat_services.support_message_send(
-            chat=chat, role=data["role"], text=data["content"], actor=SYSTEM
-        )
-        return Response(s.MessageOut(message).data, status=201)
+
+        def send():
+            message = chat_services.support_message_send(
+                chat=chat, role=data["role"], text=data["content"], actor=SYSTEM
+            )
+            return message, s.MessageOut(message).data
+
+        return send_once(request, scope="support", send=send, status=201)
 
 
 # --- directory (ours) -------------------------------------------------------------------
