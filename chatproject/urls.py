@@ -6,7 +6,7 @@ each other or with the browser pages.
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chatproject.api.schemas import SURFACES, surface_schema_view
 
@@ -17,7 +17,7 @@ urlpatterns = [
         path(f"api/schema/{surface}/", surface_schema_view(surface), name=f"schema-{surface}")
         for surface in SURFACES
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("v1/", include("chatproject.api.session.urls")),
     path("api/v1/", include("chatproject.api.team.urls")),
     path("api/v1/", include("chatproject.api.support.urls")),

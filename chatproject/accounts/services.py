@@ -20,7 +20,8 @@ from django.utils import timezone
 from chatproject.accounts import access, throttle
 from chatproject.accounts.models import AccessToken, ApiKey, User
 from chatproject.actors import SYSTEM, Actor
-from chatproject.errors import PermissionDenied, TooManyAttempts
+from chatproject.errors import InvalidInput, PermissionDenied, TooManyAttempts
+from chatproject.text import clean_text
 
 if TYPE_CHECKING:
     from threads.models import Thread
@@ -224,3 +225,25 @@ def api_key_authenticate(raw: str, *, client: str | None = None) -> ApiKey | Non
 
 def api_key_revoke(*, key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+DISPLAY_NAME_MAX_LENGTH: int = User._meta.get_field("display_name").max_length or 150
+
+
+def profile_update(*, user: User, display_name: str) -> User:
+    """Change how a user is shown. Names travel in event payloads only as they are written
+    later (past events keep the name they had), so nothing else is rewritten."""
+    display_name = clean_text(display_name, field="display_name")
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
+        raise InvalidInput(f"At most {DISPLAY_NAME_MAX_LENGTH} characters.", field="display_name")
+    if display_name != user.display_name:
+        user.display_name = display_name
+        user.save(update_fields=["display_name"])
+    return user
+
+
+def password_change(*, user: User, new_password: str) -> User:
+    """Set a new password (the caller has checked the old one and the validators)."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
