@@ -35,7 +35,9 @@ class TokenView(APIView):
             {
                 "username": serializers.CharField(),
                 "password": serializers.CharField(),
-                "grant_type": serializers.CharField(required=False),
+                "grant_type": serializers.ChoiceField(
+                    choices=["password"], required=False, allow_blank=True
+                ),
             },
         ),
         responses={
