@@ -42,7 +42,7 @@ SCHEMA.config.generation.update(allow_extra_parameters=False)
 
 # Each surface is the part of the document under its path prefix.
 SESSION = SCHEMA.include(path_regex=r"^/v1/")
-TEAM = SCHEMA.include(path_regex=r"^/(api/v1/|token$)")
+TEAM = SCHEMA.include(path_regex=r"^/(api/v1/(chat/|files|users)|token$)")
 
 FUZZ_SETTINGS = settings(
     max_examples=25,
