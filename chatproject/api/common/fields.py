@@ -25,3 +25,21 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+# What ``str.strip()`` removes (``str.isspace()``), and NUL, in regex character-class form.
+_TRIMMED = (
+    "\\u0000\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+
+
+def text_schema(*, max_length: int) -> dict:
+    """The OpenAPI schema of a message text the services accept: 1..``max_length``
+    characters, not only whitespace (the text is trimmed), no NUL character."""
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": f"^[^\\u0000]*[^{_TRIMMED}][^\\u0000]*$",
+    }

@@ -1,6 +1,6 @@
 """How the surfaces appear in the OpenAPI schema: credentials and the viewsets' schema."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 
@@ -73,3 +73,21 @@ class SurfaceAutoSchema(AutoSchema):
             if parameter["schema"].get("pattern") == f"^{ANY_SEGMENT}$":
                 del parameter["schema"]["pattern"]
         return parameters
+
+
+class ExactlyOneOfRequired(OpenApiSerializerExtension):
+    """A request serializer whose ``exactly_one_of`` fields (checked in its ``validate``)
+    documents that rule: exactly one of them is present (``oneOf`` of ``required``)."""
+
+    target_class = "rest_framework.serializers.Serializer"
+    match_subclasses = True
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        return super()._matches(target) and bool(getattr(target, "exactly_one_of", ()))
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["oneOf"] = [{"required": [name]} for name in self.target.exactly_one_of]
+        return schema

@@ -1,18 +1,40 @@
 """Translation between the Session API's documented shapes and the domain. No logic here."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatproject.api.common.fields import StrictCharField
+from chatproject.api.common.fields import StrictCharField, text_schema
 from chats.selectors import reactions_summary
+from reactions.models import ALIASES
+from reactions.services import SESSION_REACTIONS
+
+
+@extend_schema_field(text_schema(max_length=settings.CHAT_SESSION_MESSAGE_MAX_LENGTH))
+class SessionMessageField(StrictCharField):
+    """The message service's limits, documented (the service enforces them)."""
+
+
+# Both spellings the reaction service takes (``:thumbsup:`` and ``:thumbs_up:``...).
+SESSION_REACTION_NAMES = sorted(
+    SESSION_REACTIONS | {alias for alias, name in ALIASES.items() if name in SESSION_REACTIONS}
+)
+
+
+@extend_schema_field({"type": "string", "enum": SESSION_REACTION_NAMES})
+class SessionReactionField(StrictCharField):
+    """The reactions a session accepts (the reaction service decides), documented."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, **kwargs)  # the service names the bad reaction
 
 
 class CreateChatMessageRequest(serializers.Serializer):
-    message = StrictCharField(allow_blank=True, trim_whitespace=False)
+    message = SessionMessageField(trim_whitespace=False)
 
 
 class CreateChatReactionRequest(serializers.Serializer):
-    reaction = StrictCharField()
+    reaction = SessionReactionField()
 
 
 class SingleMessageDto(serializers.Serializer):
@@ -87,8 +109,13 @@ class PinCreatedDto(serializers.Serializer):
     pinId = serializers.UUIDField(source="id")
 
 
+@extend_schema_field(text_schema(max_length=200))
+class SessionTitleField(StrictCharField):
+    """A session title: 1..200 characters, not only whitespace (the service trims it)."""
+
+
 class CreateSessionRequest(serializers.Serializer):
-    title = StrictCharField(max_length=200)
+    title = SessionTitleField(max_length=200)
 
 
 class SessionCreatedDto(serializers.Serializer):
@@ -105,4 +132,6 @@ class ProblemDetails(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )

@@ -66,8 +66,11 @@ class AnyAcceptNegotiation(BaseContentNegotiation):
 
 
 def problem_responses(*statuses: int) -> dict:
+    """Errors as the surface serves them: problem details, ``application/problem+json``."""
     return {
-        status: OpenApiResponse(s.ProblemDetails, description=problems.HTTPStatus(status).phrase)
+        (status, problems.PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            s.ProblemDetails, description=problems.HTTPStatus(status).phrase
+        )
         for status in statuses
     }
 
@@ -162,7 +165,15 @@ class ChatViewSet(SessionSurface, ViewSet):
         tags=["Session"],
         summary="Fetch reactions for multiple messages",
         parameters=[
-            OpenApiParameter("chatId", str, many=True, description="Repeat for each message.")
+            OpenApiParameter(
+                "chatId",
+                {
+                    "type": "array",
+                    "items": {"type": "string", "format": "uuid"},
+                    "maxItems": MAX_CHAT_IDS,
+                },
+                description=f"Repeat for each message (at most {MAX_CHAT_IDS}).",
+            )
         ],
         responses={200: s.ChatMessagesReactionsDto(many=True), **problem_responses(400, 401)},
     )

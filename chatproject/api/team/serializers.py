@@ -6,6 +6,7 @@ milliseconds, ids UUID strings. No rules live here: those are the services'.
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -37,10 +38,17 @@ def epoch_ms(value: datetime | None) -> int:
 # --- input --------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "maxLength": settings.CHAT_MESSAGE_MAX_LENGTH})
+class ContentField(StrictCharField):
+    """Message text; the message service enforces (and names) the length limit."""
+
+
 class SendMessageRequest(serializers.Serializer):
+    exactly_one_of = ("thread", "to")
+
     thread = StrictUUIDField(required=False, help_text="Thread id (an existing thread).")
     to = StrictUUIDField(required=False, help_text="User id (creates the personal thread).")
-    content = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    content = ContentField(required=False, allow_blank=True, trim_whitespace=False)
     files = serializers.ListField(
         child=StrictUUIDField(),
         required=False,

@@ -7,8 +7,9 @@ request, calls one service or selector, and renders. Who may do what, limits and
 conflicts live in the services.
 """
 
+from django.conf import settings
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -371,7 +372,12 @@ class FileViewSet(TeamSurface, ViewSet):
         summary="Upload a file",
         description="Multipart field `file`. Answers the file id to send in a message's "
         "`files`. Size limit and allowed types are settings; images must decode.",
-        request={"multipart/form-data": s.UploadRequest},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                s.UploadRequest,
+                encoding={"file": {"contentType": ", ".join(settings.CHAT_UPLOAD_ALLOWED_TYPES)}},
+            )
+        },
         responses={201: s.ChatFile, **error_responses(400, 401, 415)},
     )
     def create(self, request):
