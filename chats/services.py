@@ -231,6 +231,8 @@ def message_send_once(
                 "This Idempotency-Key was used for a different request.",
                 field="idempotency_key",
             ) from None
+        # The first send's row and its answer commit together, so a visible row has one.
+        assert first.answer is not None
         return json.loads(first.answer), True
     message, answer = send()
     record.message = message
