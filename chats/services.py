@@ -135,7 +135,7 @@ def message_send(
         if client_id and author is not None:
             existing = _sent_with_client_id(author, client_id)
             if existing is not None:
-                return existing
+                return _same_send(existing, thread)
     thread = thread_lock(thread.pk)
     _require_visible(thread, actor)
     file_ids = _ids(attachment_ids, field="files", detail="Unknown file.")
@@ -159,12 +159,20 @@ def message_send(
         existing = _sent_with_client_id(author, client_id) if client_id and author else None
         if existing is None:
             raise
-        return existing
+        return _same_send(existing, thread)
     if wanted:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     events.message_changed(message, "message.created")
     return message
+
+
+def _same_send(existing: Message, thread: Thread) -> Message:
+    """A retry returns the first message; the same ``client_id`` in another thread is not a
+    retry but a clash (409), and never hands back a message of another thread."""
+    if existing.thread_id != thread.pk:
+        raise Conflict("This client_id was already used in another thread.", field="client_id")
+    return existing
 
 
 def _sent_with_client_id(author: User, client_id: str) -> Message | None:
