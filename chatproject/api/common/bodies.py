@@ -10,6 +10,8 @@ whether the parser ran out of stack or not. Every surface parses JSON with
 import codecs
 import json
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, parsers, serializers
 from rest_framework.utils.json import strict_constant
 
@@ -55,8 +57,15 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
+        # Django checks DATA_UPLOAD_MAX_MEMORY_SIZE for forms but not for a body read as a
+        # stream: a JSON document is held whole (and its objects are bigger still), so it
+        # gets the same limit (``RequestDataTooBig``, a 413 in the surface's format).
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
         try:
-            text = codecs.getreader(encoding)(stream).read()
+            text = codecs.decode(raw, encoding)
             return loads(text, strict=self.strict)
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None

@@ -16,6 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from rest_framework import exceptions
 
@@ -90,6 +95,12 @@ def classify(exc: Exception, *, wire_fields: Mapping[str, str]) -> Failure | Non
             field=name,
             errors={name: [exc.detail]} if name else {},
         )
+    if isinstance(exc, RequestDataTooBig):
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's own check, or the JSON parser's):
+        # the surface's JSON, not Django's HTML 400 page.
+        return Failure(Kind.API, 413, "The request body is too large.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Failure(Kind.API, 400, "The request has too many fields or files.")
     if isinstance(exc, Http404):
         return Failure(Kind.NOT_FOUND, 404, "Not found.")
     if isinstance(exc, DjangoPermissionDenied):
