@@ -23,7 +23,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 #: The header as the OpenAPI document of every send operation shows it.
 PARAMETER = OpenApiParameter(
     HEADER,
-    str,
+    # What ``chats.services`` accepts, so a generated client (or a fuzzer) sends only valid keys.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]([ -~]*[!-~])?$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Makes a retried send safe: the same key from the same caller within 24 h "
