@@ -125,3 +125,18 @@ def classify(exc: Exception, *, wire_fields: Mapping[str, str]) -> Failure | Non
             retry_after=int(wait) if wait else None,
         )
     return None
+
+
+# Stable words for statuses, shared by the surfaces whose errors carry a ``code``.
+ERROR_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}

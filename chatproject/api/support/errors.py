@@ -13,20 +13,9 @@ surface's one table below turns them into wire names.
 
 from rest_framework.response import Response
 
-from chatproject.api.common.errors import Failure, Kind, classify
+from chatproject.api.common.errors import ERROR_CODES, Failure, Kind, classify
 
-CODES = {
-    400: "invalid",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
-}
+CODES = ERROR_CODES
 
 # Domain field names (services) -> the Support API's wire names.
 WIRE_FIELDS = {

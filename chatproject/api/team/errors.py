@@ -8,20 +8,9 @@ fault (as the client spells it) or ``null``. Renders
 
 from rest_framework.response import Response
 
-from chatproject.api.common.errors import Failure, Kind, classify
+from chatproject.api.common.errors import ERROR_CODES, Failure, Kind, classify
 
-CODES = {
-    400: "invalid",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "throttled",
-}
+CODES = ERROR_CODES
 
 # The services name fields in domain terms; clients know the seed's names.
 WIRE_FIELDS = {
