@@ -144,6 +144,7 @@ def message_send(
     wanted = _free_attachments(file_ids, author=author)
     reply_to = _reply_target(reply_to_id, thread=thread)
     text = _clean_text(text, thread=thread, has_files=bool(wanted))
+    role = _speaker_role(thread, author, role)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -167,6 +168,15 @@ def message_send(
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     events.message_changed(message, "message.created")
     return message
+
+
+def _speaker_role(thread: Thread, author: User | None, role: str) -> str:
+    """In a support chat the role says who spoke, whatever surface the words came by: the
+    chat's platform owner is the customer (``user``) and any other user who may post there
+    is support staff, who answer as the desk (``agent``), as on the Support API."""
+    if thread.kind != Thread.Kind.SUPPORT or author is None:
+        return role
+    return Message.Role.USER if author.pk == thread.owner_user_id else Message.Role.AGENT
 
 
 def _same_send(existing: Message, thread: Thread) -> Message:

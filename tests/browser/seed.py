@@ -45,7 +45,10 @@ def base() -> dict:
     ids = {}
     for username, display_name, role in USERS:
         user = user_create(username=username, password=PASSWORD, display_name=display_name)
-        thread_services.workspace_member_add(workspace=workspace, user=user, role=role)
+        # New users join the default workspace as members (a signal); give each its role.
+        thread_services.workspace_member_set_role(
+            workspace=workspace, user=user, role=role, actor=SYSTEM
+        )
         ids[username] = str(user.pk)
     _, key = api_key_create(workspace=workspace, name="browser tests")
     return {"users": ids, "password": PASSWORD, "api_key": key}

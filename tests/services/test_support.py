@@ -458,3 +458,20 @@ def test_a_workspace_with_chats_is_kept_and_an_empty_one_still_cascades(workspac
     Workspace.objects.filter(pk=empty.pk).delete()
     assert not ExternalUser.objects.filter(workspace_id=empty.pk).exists()
     assert Thread.objects.filter(pk=chat.pk).exists()
+
+
+def test_staff_posting_through_the_common_send_answer_as_the_desk(support_chat, agent):
+    # The websocket's message.send and the chat UI call message_send, not the Support API's
+    # send: an agent's words must not show up as the customer's.
+    message = chat_services.message_send(thread=support_chat, actor=agent, text="On its way")
+    assert message.role == Message.Role.AGENT
+    assert message.author == agent
+    assert last_event(support_chat).payload["message"]["role"] == "agent"
+
+
+def test_a_platform_owner_of_a_support_chat_speaks_as_the_customer(workspace, alice):
+    chat = services.support_chat_create(
+        workspace=workspace, owner=alice, title="Billing", actor=SYSTEM
+    )
+    message = chat_services.message_send(thread=chat, actor=alice, text="Hello?")
+    assert message.role == Message.Role.USER
