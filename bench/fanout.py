@@ -1,53 +1,51 @@
-"""Fan-out benchmark (not a test): one message to N websocket subscribers of one thread.
+"""Fan-out benchmark (not a test): one message to N websocket subscribers of one thread,
+served by a real server process on one worker.
 
-    python bench/fanout.py                      # 1,000 subscribers, in-memory layer, SQLite
-    REDIS_URL=redis://127.0.0.1:6379/5 python bench/fanout.py   # through channels-redis
+    python bench/fanout.py                              # 1,000 subscribers, uvicorn, SQLite
+    python bench/fanout.py --server daphne --db pg      # daphne, PostgreSQL (BENCH_PG_URL)
+    python bench/fanout.py --env REDIS_URL=redis://127.0.0.1:6379/5   # through channels-redis
     python bench/fanout.py --subscribers 200 --messages 10
 
-It builds a throwaway SQLite database in a temporary directory (or uses ``DATABASE_URL``
-if set: give it a database you can throw away, it creates users and threads there),
-opens N sockets to ``chatproject.asgi.application`` in this process with
-``WebsocketCommunicator`` (token auth, the real consumer), sends each message through
-``chats.services.message_send`` and prints how long each subscriber waited for its
-``message.created`` frame: p50/p99/max from the moment the send started (the database
-write, commit, publish, channel layer, consumer and JSON encoding; not a network).
+It migrates a scratch database, makes N subscribers of one session thread and their
+tokens (``build``, run in ``manage.py shell``), starts the server (one process, one
+worker), connects N websockets from this process (aiohttp, 100 at a time) and times it,
+then sends each message over REST as the thread's host and prints how long each
+subscriber waited for its ``message.created`` frame, from the moment the send started
+(request, database write, commit, publish, channel layer, consumers, network) — and the
+server's CPU per fan-out, which the load of other work on the machine moves least. The
+client's own work (1,000 sockets' frames parsed in one Python process) is in the latency.
 
-Before every measured message an event the subscribers may not see is committed in
-another thread (``--no-noise`` turns that off), so event ids jump as they do on a busy
-server and the consumers take the log-tail path (one range query per process) rather
-than the "next id" shortcut.
+Before every measured message an event the subscribers may not see is committed
+(``--no-noise`` turns that off), so event ids jump as they do on a busy server and the
+consumers take the log-tail path (one range query per process) rather than the "next id"
+shortcut.
 """
 
 import argparse
 import asyncio
-import os
+import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import aiohttp
+from _common import Server, add_server_args, describe_run
 
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        scratch = tempfile.mkdtemp(prefix="fanout-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
-    # Heartbeats are a separate, steady load (one ping and token check per socket per
-    # interval); keep them out of the fan-out being measured.
-    os.environ.setdefault("CHAT_EVENTS_PING_INTERVAL_S", "600")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+BUILD = r"""
+import json, sys
+sys.path.insert(0, "bench")
+from fanout import build
+host, thread, noise, host_token, tokens = build(%d)
+print("FANOUT " + json.dumps({"thread": str(thread.pk), "noise": str(noise.pk),
+      "host": host_token, "tokens": tokens}))
+"""
 
 
 def build(subscribers: int):
-    """Users, one session thread they all belong to, a private thread, and their tokens."""
+    """Users, one (custom) thread they all belong to, a private thread, and their tokens."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
@@ -72,7 +70,9 @@ def build(subscribers: int):
             WorkspaceMember(workspace=workspace, user=u) for u in users
         )
     host, audience = users[0], users[1:]
-    thread = thread_services.session_create(workspace=workspace, host=host, title="Fan-out")
+    thread = thread_services.custom_thread_create(
+        workspace=workspace, creator=host, title="Fan-out", members=[]
+    )
     noise = thread_services.custom_thread_create(
         workspace=workspace, creator=host, title="Elsewhere", members=[]
     )
@@ -80,56 +80,74 @@ def build(subscribers: int):
         # Bulk membership: a benchmark's setup, not a product path (no member.added events).
         Membership.objects.bulk_create(Membership(thread=thread, user=u) for u in audience)
         tokens = [accounts.token_issue(user=u)[1] for u in audience]
-    return host, thread, noise, tokens
+        host_token = accounts.token_issue(user=host)[1]
+    return host, thread, noise, host_token, tokens
 
 
-async def measure(host, thread, noise, tokens, messages: int, use_noise: bool) -> list[float]:
-    from channels.db import database_sync_to_async
-    from channels.testing import WebsocketCommunicator
+async def measure(server: Server, facts: dict, messages: int, use_noise: bool) -> list[float]:
+    ws_base = server.base.replace("http", "ws") + "/ws/events/?token="
+    send_url = server.base + "/api/v1/chat/messages"
+    host = {"Authorization": f"Bearer {facts['host']}"}
+    conn = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=conn) as http:
+        # Every socket is read all along (aiohttp answers the server's pings only while
+        # reading; an unread socket would be closed for not answering them).
+        arrivals: dict[str, list[float]] = {}
 
-    from chatproject.asgi import application
-    from chats import services as chat_services
+        async def read(socket) -> None:
+            async for frame in socket:
+                data = json.loads(frame.data)
+                if data.get("type") == "message.created":
+                    text = data["data"]["message"]["text"]
+                    arrivals.setdefault(text, []).append(time.perf_counter())
 
-    headers = [(b"origin", b"http://127.0.0.1")]
-    sockets = [
-        WebsocketCommunicator(application, f"/ws/events/?token={t}", headers=headers)
-        for t in tokens
-    ]
-    started = time.perf_counter()
-    for chunk in range(0, len(sockets), 100):
-        results = await asyncio.gather(
-            *(s.connect(timeout=60) for s in sockets[chunk : chunk + 100])
-        )
-        assert all(ok for ok, _ in results), "a socket was refused"
-    print(f"connected {len(sockets)} sockets in {time.perf_counter() - started:.1f}s")
-
-    send = database_sync_to_async(chat_services.message_send)
-    latencies: list[float] = []
-
-    async def wait_for_created(socket) -> float:
-        while True:
-            frame = await socket.receive_json_from(timeout=60)
-            if frame.get("type") == "message.created":
-                return time.perf_counter()
-
-    try:
-        for n in range(messages):
-            if use_noise:
-                await send(thread=noise, actor=host, text=f"noise {n}")
-            waiters = [asyncio.ensure_future(wait_for_created(s)) for s in sockets]
-            await asyncio.sleep(0)  # let every waiter start listening
-            sent_at = time.perf_counter()
-            await send(thread=thread, actor=host, text=f"fan-out {n}")
-            send_s = time.perf_counter() - sent_at
-            received = await asyncio.gather(*waiters)
-            round_ms = [(t - sent_at) * 1000 for t in received]
-            latencies.extend(round_ms)
-            print(
-                f"message {n + 1}: send+commit+publish {send_s * 1000:.1f} ms, "
-                f"last subscriber {max(round_ms):.1f} ms"
+        started, cpu0 = time.perf_counter(), server.cpu()
+        sockets, readers = [], []
+        tokens = facts["tokens"]
+        for chunk in range(0, len(tokens), 100):
+            opened = await asyncio.gather(
+                *(
+                    http.ws_connect(ws_base + t, headers={"Origin": server.base}, heartbeat=None)
+                    for t in tokens[chunk : chunk + 100]
+                )
             )
-    finally:
-        await asyncio.gather(*(s.disconnect() for s in sockets), return_exceptions=True)
+            sockets += opened
+            readers += [asyncio.ensure_future(read(s)) for s in opened]
+        print(
+            f"connected {len(sockets)} sockets in {time.perf_counter() - started:.1f} s"
+            f" (server CPU {server.cpu() - cpu0:.1f} s)"
+        )
+
+        async def send(thread: str, text: str) -> None:
+            body = {"thread": thread, "content": text}
+            async with http.post(send_url, json=body, headers=host) as response:
+                assert response.status in (200, 201), await response.text()
+
+        latencies: list[float] = []
+        try:
+            for n in range(messages):
+                if use_noise:
+                    await send(facts["noise"], f"noise {n}")
+                await asyncio.sleep(0.2)  # the noise delivered
+                text = f"fan-out {n}"
+                cpu_at, sent_at = server.cpu(), time.perf_counter()
+                await send(facts["thread"], text)
+                deadline = time.monotonic() + 60
+                while len(arrivals.get(text, ())) < len(sockets):
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"{text}: {len(arrivals.get(text, ()))} arrived")
+                    await asyncio.sleep(0.005)
+                cpu_ms = (server.cpu() - cpu_at) * 1000
+                round_ms = [(t - sent_at) * 1000 for t in arrivals[text]]
+                latencies.extend(round_ms)
+                print(
+                    f"message {n + 1}: p50 {statistics.median(round_ms):.0f} ms, last subscriber"
+                    f" {max(round_ms):.0f} ms, server CPU {cpu_ms:.0f} ms"
+                )
+        finally:
+            for reader in readers:
+                reader.cancel()
+            await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
     return latencies
 
 
@@ -140,21 +158,22 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_server_args(parser)
+    parser.set_defaults(server="uvicorn")
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--no-noise", action="store_true", help="ids arrive one after another")
     args = parser.parse_args()
 
-    setup_django()
-    from django.conf import settings
-    from django.db import connection
-
-    layer = "channels-redis" if settings.REDIS_URL else "in-memory"
-    print(f"layer: {layer}; database: {connection.vendor}; subscribers: {args.subscribers}")
-    host, thread, noise, tokens = build(args.subscribers)
-    latencies = asyncio.run(
-        measure(host, thread, noise, tokens, args.messages, use_noise=not args.no_noise)
-    )
+    server = Server(args)
+    try:
+        out = server.shell(BUILD % args.subscribers)
+        facts = json.loads(next(x for x in out.splitlines() if x.startswith("FANOUT "))[7:])
+        server.start()
+        print(f"{describe_run(args)}; subscribers: {args.subscribers}")
+        latencies = asyncio.run(measure(server, facts, args.messages, not args.no_noise))
+    finally:
+        server.stop()
     print(
         f"delivery latency over {len(latencies)} deliveries: "
         f"p50 {statistics.median(latencies):.1f} ms, "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -72,6 +72,15 @@ def support_staff_q(user: User, *, prefix: str = "") -> Q:
 def visible_threads_q(user: User) -> Q:
     """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
     return Q(is_removed=False) & (member_q(user) | support_staff_q(user))
+
+
+def member_thread_ids(user: User) -> QuerySet[Membership, Any]:
+    """Ids of the threads the user is a member of and may see: ``visible_threads_q`` for a
+    member is only "not removed", so this is one plain join (a socket's subscription reads
+    it at every connect)."""
+    return Membership.objects.filter(user=user, thread__is_removed=False).values_list(
+        "thread_id", flat=True
+    )
 
 
 def thread_list_for_user(*, user: User) -> QuerySet[Thread]:

@@ -16,25 +16,23 @@ from chatproject.accounts.models import AccessToken
 from chatproject.realtime.audience import envelope, event_visibility_q
 from chatproject.realtime.state import Subscription
 from threads import events
-from threads.models import Event, Thread
-from threads.selectors import support_staff_workspace_ids, visible_threads_q
+from threads.models import Event
+from threads.selectors import member_thread_ids, support_staff_workspace_ids
 
 
 def subscription_for(*, user, session_thread_id=None) -> Subscription:
     """What a socket of ``user`` starts from: the visible threads they are a member of and,
     unless the socket is a session token's, the workspaces they are support staff of."""
-    threads = Thread.objects.filter(visible_threads_q(user), memberships__user=user)
+    threads = member_thread_ids(user)
     if session_thread_id is not None:
         return Subscription(
             user_id=str(user.pk),
-            thread_ids={
-                str(pk) for pk in threads.filter(pk=session_thread_id).values_list("pk", flat=True)
-            },
+            thread_ids={str(pk) for pk in threads.filter(thread_id=session_thread_id)},
             session_thread_id=str(session_thread_id),
         )
     return Subscription(
         user_id=str(user.pk),
-        thread_ids={str(pk) for pk in threads.values_list("pk", flat=True)},
+        thread_ids={str(pk) for pk in threads},
         staff_workspace_ids=support_staff_workspace_ids(user),
     )
 
