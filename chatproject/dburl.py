@@ -12,6 +12,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 # deadlocking on lock upgrade), and the busy timeout makes the queue wait, not fail.
 SQLITE_INIT = "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
 SQLITE_BUSY_TIMEOUT_S = 30
+# Each thread keeps its SQLite connection: opening one (file, PRAGMAs) cost more than the
+# queries of a websocket connect, and every database_sync_to_async call opened a new one.
+SQLITE_CONN_MAX_AGE_S = 600
 
 # PostgreSQL pool: kept open even when idle, and how long a request waits for a free one.
 POOL_MIN_SIZE = 2
@@ -27,6 +30,7 @@ def sqlite_config(path: Path | str) -> dict:
             "timeout": SQLITE_BUSY_TIMEOUT_S,
             "init_command": SQLITE_INIT,
         },
+        "CONN_MAX_AGE": SQLITE_CONN_MAX_AGE_S,
         # A file, not :memory:, for tests too: WAL and cross-thread races need a real file.
         "TEST": {"NAME": str(Path(path).with_name(Path(path).stem + "_test.sqlite3"))},
     }
