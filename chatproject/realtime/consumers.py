@@ -41,6 +41,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from chatproject import outage
 from chatproject.errors import InvalidInput
 from chatproject.realtime import commands, selectors
 from chatproject.realtime.state import SocketState
@@ -56,6 +57,30 @@ GROUP_RENEW_S = 3600
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        """Run the socket; if the database or Redis goes away, close with 1013.
+
+        1013 ("try again later") tells the client to reconnect with ``?since=`` its last
+        event id once the outage is over; nothing is lost (the log is in the database). A
+        handshake that fails mid-way is accepted first, so the client sees the code.
+        """
+        self.accepted = False
+        self.ticker = None
+        try:
+            await super().__call__(scope, receive, send)
+        except outage.OUTAGE_ERRORS as exc:
+            outage.log(exc, "websocket")
+            if self.ticker is not None:
+                self.ticker.cancel()
+            with contextlib.suppress(Exception):  # the client may be gone already
+                if not self.accepted:
+                    await send({"type": "websocket.accept", "subprotocol": None})
+                await send({"type": "websocket.close", "code": outage.CLOSE_TRY_AGAIN})
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
     async def connect(self):
         self.joined: set[str] = set()
         self.followed_new = False
@@ -117,8 +142,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.ticker is not None:
             self.ticker.cancel()
-        for group in list(self.joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # With Redis away the memberships cannot be dropped now; they expire on their own.
+        with contextlib.suppress(*outage.OUTAGE_ERRORS):
+            for group in list(self.joined):
+                await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.clear()
 
     # --- from the channel layer ------------------------------------------------------
