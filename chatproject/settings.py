@@ -110,6 +110,7 @@ DATABASES = {
         pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
         health_checks=os.environ.get("DATABASE_HEALTH_CHECKS", "1").lower() in {"1", "true"},
+        pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT_S", dburl.POOL_TIMEOUT_S)),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
