@@ -63,19 +63,35 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         1013 ("try again later") tells the client to reconnect with ``?since=`` its last
         event id once the outage is over; nothing is lost (the log is in the database). A
         handshake that fails mid-way is accepted first, so the client sees the code.
+
+        A client that goes away while an event is being relayed (the ASGI server refuses
+        the send) simply ends the socket, as its disconnect would.
         """
         self.accepted = False
         self.ticker = None
+        self.joined = set()
+
+        async def send_while_open(message):
+            try:
+                await send(message)
+            except (RuntimeError, OSError) as exc:
+                if self.accepted and message["type"] in ("websocket.send", "websocket.close"):
+                    raise _ClientGone from exc
+                raise
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_while_open)
+        except _ClientGone:
+            await self.disconnect(None)
         except outage.OUTAGE_ERRORS as exc:
             outage.log(exc, "websocket")
-            if self.ticker is not None:
-                self.ticker.cancel()
             with contextlib.suppress(Exception):  # the client may be gone already
                 if not self.accepted:
                     await send({"type": "websocket.accept", "subprotocol": None})
                 await send({"type": "websocket.close", "code": outage.CLOSE_TRY_AGAIN})
+        finally:
+            if self.ticker is not None:
+                self.ticker.cancel()
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
@@ -312,6 +328,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             # A full inbox is busy anyway: its own doorbells keep the socket moving.
             with contextlib.suppress(ChannelFull):
                 await self.channel_layer.send(self.channel_name, {"type": "events.tick"})
+
+
+class _ClientGone(Exception):
+    """The ASGI server refused a send: the client disconnected mid-dispatch."""
 
 
 def _since(scope) -> int | None:

@@ -271,6 +271,11 @@ def test_no_acknowledged_message_is_lost_or_doubled_through_faults(world, capsys
         if cid in stored_by_text and stored_by_text[cid] != [message_id]
     ]
     streams = {s.name: load.check_stream(s.received, s.expected) for s in subscribers}
+    # No request or socket ever ended in an unhandled exception (uvicorn logs each one).
+    crashes = {
+        server.name: server.logfile.read_text(errors="replace").count("Exception in ASGI")
+        for server in world["servers"]
+    }
 
     figures = {
         "messages sent": len(tally.sent),
@@ -285,6 +290,7 @@ def test_no_acknowledged_message_is_lost_or_doubled_through_faults(world, capsys
         "websocket 'unavailable' frames": tally.unavailable_frames,
         "websocket closes (senders)": {str(k): v for k, v in tally.ws_closes.items()},
         "connection errors (REST)": tally.connection_errors,
+        "unhandled exceptions in server logs": crashes,
         "subscribers": {
             s.name: {
                 "events received": len(s.received),
@@ -302,6 +308,7 @@ def test_no_acknowledged_message_is_lost_or_doubled_through_faults(world, capsys
         print(json.dumps(figures, indent=2))
 
     assert tally.bad_answers == [], tally.bad_answers[:10]
+    assert sum(crashes.values()) == 0, [tail(s.logfile, 60) for s in world["servers"]]
     assert lost == [] and wrong_id == []
     assert duplicates == {}
     assert tally.given_up == []
