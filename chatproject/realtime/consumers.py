@@ -274,6 +274,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                     await self._relay(envelope)
                 self.last = upto
                 return
+        # A doorbell's id is committed, but a lower one may still be in flight.
+        await database_sync_to_async(selectors.settle)()
         await self._deliver_from_log(upto=upto)
 
     async def _deliver_from_log(self, *, upto: int) -> None:

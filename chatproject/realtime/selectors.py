@@ -9,12 +9,13 @@ them.
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from chatproject.accounts.models import AccessToken
 from chatproject.realtime.audience import envelope, event_visibility_q
 from chatproject.realtime.state import Subscription
+from threads import events
 from threads.models import Event, Thread
 from threads.selectors import support_staff_workspace_ids, visible_threads_q
 
@@ -66,7 +67,13 @@ def events_between(*, after: int, upto: int) -> list[dict[str, Any]]:
 
 
 def last_event_id() -> int:
-    return Event.objects.aggregate(last=Max("id"))["last"] or 0
+    """The newest event id that is a safe resume point (``threads.events.settled_last_id``)."""
+    return events.settled_last_id()
+
+
+def settle() -> None:
+    """Wait until a gap in the ids seen so far can only be a rolled-back write."""
+    events.settle()
 
 
 def replay_out_of_window(

@@ -1,9 +1,11 @@
 """The recent tail of the event log, held once per process for all its sockets.
 
-A doorbell (channel-layer message) says "event N is committed". Because event ids are
-handed out in commit order (``threads.events``), every id below N is then settled too,
-so a socket that last delivered L can deliver everything it may see in ``(L, N]`` and
-move its cursor to N without ever skipping an event committed late. Finding what lies
+A doorbell (channel-layer message) says "event N is committed". Every id below N is
+settled too once the ids in ``(high, N]`` are all there (the next id, or a contiguous
+range) or, after a gap, once the writers in flight have ended (``threads.events.settle``:
+on PostgreSQL writers commit in parallel), so a socket that last delivered L can deliver
+everything it may see in ``(L, N]`` and move its cursor to N without ever skipping an
+event committed late. Finding what lies
 in ``(L, N]`` is the job of this cache: when ids arrive one after another the doorbells
 themselves fill it (no query); when there is a jump, ONE range query fills it for every
 socket of the process, instead of one query per socket. Sockets whose cursor is older
@@ -63,6 +65,14 @@ class LogTail:
                 return
             after = max(self.high, upto - self.size)
             rows = await database_sync_to_async(selectors.events_between)(after=after, upto=upto)
+            if len(rows) != upto - after:
+                # A gap: an id below ``upto`` drawn by a writer still in flight (PostgreSQL
+                # commits writers in parallel) or rolled back. Wait until only the latter
+                # can be true, then read again: nothing is skipped that commits late.
+                await database_sync_to_async(selectors.settle)()
+                rows = await database_sync_to_async(selectors.events_between)(
+                    after=after, upto=upto
+                )
             if after > self.high:
                 self._reset(after)
             self._append([r for r in rows if r["event"]["id"] > self.high])
