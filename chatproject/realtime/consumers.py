@@ -57,6 +57,15 @@ GROUP_RENEW_S = 3600
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    @property
+    def channel_layer(self):
+        return self._channel_layer
+
+    @channel_layer.setter
+    def channel_layer(self, layer) -> None:
+        """Channels sets the layer at start; the socket uses it through ``_GuardedLayer``."""
+        self._channel_layer = None if layer is None else _GuardedLayer(layer)
+
     async def __call__(self, scope, receive, send):
         """Run the socket; if the database or Redis goes away, close with 1013.
 
@@ -327,9 +336,51 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         interval = settings.CHAT_EVENTS_PING_INTERVAL_S
         while True:
             await asyncio.sleep(interval)
-            # A full inbox is busy anyway: its own doorbells keep the socket moving.
-            with contextlib.suppress(ChannelFull):
+            # A full inbox is busy anyway: its own doorbells keep the socket moving. A layer
+            # that is away fails the socket's receive too, which closes it (1013).
+            with contextlib.suppress(ChannelFull, *outage.OUTAGE_ERRORS):
                 await self.channel_layer.send(self.channel_name, {"type": "events.tick"})
+
+
+class LayerUnavailable(ConnectionError):
+    """The channel layer failed in a way its client library does not call a connection
+    error (e.g. redis-py writing to a socket uvloop already closed when Redis died)."""
+
+
+class _GuardedLayer:
+    """The channel layer as a socket uses it: whatever makes a call fail is an outage.
+
+    A socket cannot work without its layer, and any failure of it (Redis killed mid-read,
+    a closed transport) is cured the same way: close with 1013 and let the client
+    reconnect once the layer is back.
+    """
+
+    def __init__(self, layer):
+        self._layer = layer
+
+    def __getattr__(self, name):
+        return getattr(self._layer, name)
+
+    async def receive(self, channel):
+        return await _guard(self._layer.receive(channel))
+
+    async def send(self, channel, message):
+        return await _guard(self._layer.send(channel, message))
+
+    async def group_add(self, group, channel):
+        return await _guard(self._layer.group_add(group, channel))
+
+    async def group_discard(self, group, channel):
+        return await _guard(self._layer.group_discard(group, channel))
+
+
+async def _guard(call):
+    try:
+        return await call
+    except (ChannelFull, *outage.OUTAGE_ERRORS):
+        raise
+    except Exception as exc:
+        raise LayerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 class _ClientGone(Exception):
