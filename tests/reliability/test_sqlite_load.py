@@ -108,6 +108,10 @@ def test_sqlite_holds_32_concurrent_writers_without_locking_errors(sqlite_server
         "error answers": dict(tally.statuses),
         "acknowledged per second": round(len(tally.acked) / DURATION_S, 1),
         "acknowledged per way": {k: len(v) for k, v in tally.latencies.items()},
+        # A websocket sender that waits 10 s without an ack reconnects and sends again.
+        "websocket resends (no ack in 10 s, or closed)": {
+            str(k): v for k, v in tally.ws_closes.items()
+        },
         "ack latency p50 / p99 (ms)": {
             kind: [round(load.percentile(v, 0.5) * 1000), round(load.percentile(v, 0.99) * 1000)]
             for kind, v in tally.latencies.items()
