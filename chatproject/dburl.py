@@ -16,9 +16,10 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # queries of a websocket connect, and every database_sync_to_async call opened a new one.
 SQLITE_CONN_MAX_AGE_S = 600
 
-# PostgreSQL pool: kept open even when idle, and how long a request waits for a free one.
+# PostgreSQL pool: kept open even when idle, and how long a request waits for a free one
+# (while the database is away, a request waits this long, then answers 503).
 POOL_MIN_SIZE = 2
-POOL_TIMEOUT_S = 10
+POOL_TIMEOUT_S = 10.0
 
 
 def sqlite_config(path: Path | str) -> dict:
@@ -43,6 +44,7 @@ def parse(
     pool_max_size: int = 0,
     conn_max_age: int = 0,
     health_checks: bool = True,
+    pool_timeout: float = POOL_TIMEOUT_S,
 ) -> dict:
     """A ``DATABASES`` entry for ``url``.
 
@@ -52,7 +54,9 @@ def parse(
     it at the end of each request, so it also serves the short-lived threads of
     ``database_sync_to_async``); ``0`` keeps one persistent connection per thread for
     ``conn_max_age`` seconds instead (``0``: a new connection per request). ``health_checks``
-    checks a reused connection before handing it out, so a database restart costs no request.
+    checks a reused connection before handing it out (with a pool: ``check_connection``, which
+    discards a connection the database closed), so a database restart costs no request once
+    the database is back; ``pool_timeout`` bounds the wait for a connection meanwhile.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -69,7 +73,7 @@ def parse(
             options["pool"] = {
                 "min_size": min(POOL_MIN_SIZE, pool_max_size),
                 "max_size": pool_max_size,
-                "timeout": POOL_TIMEOUT_S,
+                "timeout": pool_timeout,
             }
         return {
             "ENGINE": "django.db.backends.postgresql",

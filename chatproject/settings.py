@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost: a view's database or Redis outage becomes a 503 (chatproject/outage.py).
+    "chatproject.outage.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "chatproject.urls"
@@ -108,12 +110,14 @@ DATABASES = {
         pool_max_size=int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
         health_checks=os.environ.get("DATABASE_HEALTH_CHECKS", "1").lower() in {"1", "true"},
+        pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT_S", dburl.POOL_TIMEOUT_S)),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_CONNECT_TIMEOUT_S = float(os.environ.get("REDIS_CONNECT_TIMEOUT_S", 2))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -123,8 +127,16 @@ if REDIS_URL:
             # would die every 5 s (django/channels_redis#422): give blocking reads room,
             # but keep a bound. And a pool holds 100 connections and fails (not waits)
             # past that, which a burst of sockets joining their groups exceeds.
+            # A Redis that is down is noticed within REDIS_CONNECT_TIMEOUT_S, not a TCP timeout.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}]
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
+                        "max_connections": 2000,
+                    }
+                ]
             },
         }
     }
@@ -141,6 +153,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "chat",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
+                "socket_timeout": REDIS_CONNECT_TIMEOUT_S,
+            },
         }
     }
 else:
@@ -274,6 +290,10 @@ CHAT_EVENTS_REPLAY_MAX_AGE_S = float(os.environ.get("CHAT_EVENTS_REPLAY_MAX_AGE_
 CHAT_EVENTS_PING_INTERVAL_S = float(os.environ.get("CHAT_EVENTS_PING_INTERVAL_S", 25))
 # What threads.events calls with each committed event; it decides who hears it.
 CHAT_EVENTS_PUBLISHER = "chatproject.realtime.audience.publish"
+# Outages (database or Redis away, README "Reliability") answer 503 with this Retry-After.
+CHAT_RETRY_AFTER_S = int(os.environ.get("CHAT_RETRY_AFTER_S", 2))
+# /healthz gives each dependency this long to answer.
+CHAT_HEALTH_TIMEOUT_S = float(os.environ.get("CHAT_HEALTH_TIMEOUT_S", 2))
 # Tokens are touched at most this often, so authentication does not write on every request.
 TOKEN_LAST_USED_RESOLUTION_S = 60
 

@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("chatproject.web.urls")),
 ]
 
+# An outage raised outside any view's own handling (e.g. by middleware) is a 503 too.
+handler500 = "chatproject.outage.server_error"
+
 # Uploaded files are never served from MEDIA_ROOT directly (not even with DEBUG): only
 # through the views that check who may see them (Team ``/api/v1/files/{id}``, Messenger
 # ``/uploads/{id}``).

@@ -13,6 +13,7 @@ worker thread (``database_sync_to_async``).
 from collections.abc import Callable
 from typing import Any
 
+from chatproject import outage
 from chatproject.api.common.bodies import loads
 from chatproject.api.common.ids import path_id
 from chatproject.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -92,9 +93,27 @@ Command = Callable[..., dict]
 COMMANDS: dict[str, Command] = {"message.send": message_send}
 
 
+def unavailable_frame(client_id) -> dict[str, Any]:
+    """An outage (``chatproject.outage``): nothing was stored; send again with the same id."""
+    return {
+        "type": "error",
+        "client_id": client_id,
+        "error": {
+            "code": "unavailable",
+            "detail": outage.MESSAGE,
+            "field": None,
+            "retry_after": outage.retry_after_s(),
+        },
+    }
+
+
 def run(command: Command, content: dict[str, Any], *, actor, session_thread_id) -> dict:
-    """Run one command; a refusal becomes an ``error`` frame carrying the ``client_id``."""
+    """Run one command; a refusal becomes an ``error`` frame carrying the ``client_id``,
+    and so does an outage (code ``unavailable``), so the socket stays open for the retry."""
     try:
         return command(content, actor=actor, session_thread_id=session_thread_id)
     except DomainError as error:
         return error_frame(content.get("client_id"), error)
+    except outage.OUTAGE_ERRORS as exc:
+        outage.log(exc, "message.send")
+        return unavailable_frame(content.get("client_id"))

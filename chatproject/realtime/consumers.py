@@ -42,6 +42,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from chatproject import outage
 from chatproject.errors import InvalidInput
 from chatproject.realtime import commands, selectors
 from chatproject.realtime.state import SocketState
@@ -75,6 +76,55 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    @property
+    def channel_layer(self):
+        return self._channel_layer
+
+    @channel_layer.setter
+    def channel_layer(self, layer) -> None:
+        """Channels sets the layer at start; the socket uses it through ``_GuardedLayer``."""
+        self._channel_layer = None if layer is None else _GuardedLayer(layer)
+
+    async def __call__(self, scope, receive, send):
+        """Run the socket; if the database or Redis goes away, close with 1013.
+
+        1013 ("try again later") tells the client to reconnect with ``?since=`` its last
+        event id once the outage is over; nothing is lost (the log is in the database). A
+        handshake that fails mid-way is accepted first, so the client sees the code.
+
+        A client that goes away while an event is being relayed (the ASGI server refuses
+        the send) simply ends the socket, as its disconnect would.
+        """
+        self.accepted = False
+        self.ticker = None
+        self.joined = set()
+
+        async def send_while_open(message):
+            try:
+                await send(message)
+            except (RuntimeError, OSError) as exc:
+                if self.accepted and message["type"] in ("websocket.send", "websocket.close"):
+                    raise _ClientGone from exc
+                raise
+
+        try:
+            await super().__call__(scope, receive, send_while_open)
+        except _ClientGone:
+            await self.disconnect(None)
+        except outage.OUTAGE_ERRORS as exc:
+            outage.log(exc, "websocket")
+            with contextlib.suppress(Exception):  # the client may be gone already
+                if not self.accepted:
+                    await send({"type": "websocket.accept", "subprotocol": None})
+                await send({"type": "websocket.close", "code": outage.CLOSE_TRY_AGAIN})
+        finally:
+            if self.ticker is not None:
+                self.ticker.cancel()
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def connect(self):
         self.joined: set[str] = set()
@@ -137,8 +187,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.ticker is not None:
             self.ticker.cancel()
-        for group in list(self.joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # With Redis away the memberships cannot be dropped now; they expire on their own.
+        with contextlib.suppress(*outage.OUTAGE_ERRORS):
+            for group in list(self.joined):
+                await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.clear()
 
     # --- from the channel layer ------------------------------------------------------
@@ -306,9 +358,55 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         interval = settings.CHAT_EVENTS_PING_INTERVAL_S
         while True:
             await asyncio.sleep(interval)
-            # A full inbox is busy anyway: its own doorbells keep the socket moving.
-            with contextlib.suppress(ChannelFull):
+            # A full inbox is busy anyway: its own doorbells keep the socket moving. A layer
+            # that is away fails the socket's receive too, which closes it (1013).
+            with contextlib.suppress(ChannelFull, *outage.OUTAGE_ERRORS):
                 await self.channel_layer.send(self.channel_name, {"type": "events.tick"})
+
+
+class LayerUnavailable(ConnectionError):
+    """The channel layer failed in a way its client library does not call a connection
+    error (e.g. redis-py writing to a socket uvloop already closed when Redis died)."""
+
+
+class _GuardedLayer:
+    """The channel layer as a socket uses it: whatever makes a call fail is an outage.
+
+    A socket cannot work without its layer, and any failure of it (Redis killed mid-read,
+    a closed transport) is cured the same way: close with 1013 and let the client
+    reconnect once the layer is back.
+    """
+
+    def __init__(self, layer):
+        self._layer = layer
+
+    def __getattr__(self, name):
+        return getattr(self._layer, name)
+
+    async def receive(self, channel):
+        return await _guard(self._layer.receive(channel))
+
+    async def send(self, channel, message):
+        return await _guard(self._layer.send(channel, message))
+
+    async def group_add(self, group, channel):
+        return await _guard(self._layer.group_add(group, channel))
+
+    async def group_discard(self, group, channel):
+        return await _guard(self._layer.group_discard(group, channel))
+
+
+async def _guard(call):
+    try:
+        return await call
+    except (ChannelFull, *outage.OUTAGE_ERRORS):
+        raise
+    except Exception as exc:
+        raise LayerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+class _ClientGone(Exception):
+    """The ASGI server refused a send: the client disconnected mid-dispatch."""
 
 
 def _since(scope) -> int | None:

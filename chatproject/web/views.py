@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatproject import health, outage
 from chatproject.accounts import services as account_services
 from chatproject.errors import DomainError, NotFound
 from chatproject.web import present
@@ -353,10 +354,21 @@ def profile(request):
     )
 
 
+@require_GET
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """200 when the database and the channel layer both answer; 503 (``Retry-After``) if not."""
+    database = health.database_state()
+    layer = health.channel_layer_state()
+    up = database == health.UP and layer == health.UP
+    return JsonResponse(
+        {
+            "status": "ok" if up else "unavailable",
+            "database": {"state": database, "vendor": connection.vendor},
+            "channel_layer": {"state": layer, "backend": health.channel_layer_backend()},
+        },
+        status=200 if up else 503,
+        headers=None if up else {"Retry-After": str(outage.retry_after_s())},
+    )
 
 
 def thread_url(thread: Thread) -> str:

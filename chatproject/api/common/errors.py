@@ -24,6 +24,7 @@ from django.core.exceptions import (
 from django.http import Http404
 from rest_framework import exceptions
 
+from chatproject import outage
 from chatproject.errors import DomainError
 
 # Keys of a validation error that name no field of the request.
@@ -37,6 +38,7 @@ class Kind:
     AUTH = "auth"
     THROTTLED = "throttled"
     API = "api"
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Failure:
     errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     # For 401s: the ``WWW-Authenticate`` challenge DRF computed for the view, if any.
     www_authenticate: str | None = None
-    # For 429s: seconds until the caller may retry.
+    # For 429s and 503s: seconds until the caller may retry.
     retry_after: int | None = None
 
     def headers(self) -> dict[str, str]:
@@ -124,6 +126,10 @@ def classify(exc: Exception, *, wire_fields: Mapping[str, str]) -> Failure | Non
             _first(field_errors(exc.detail))[1],
             retry_after=int(wait) if wait else None,
         )
+    if outage.is_outage(exc):
+        # The database or Redis is briefly away: retryable, never a 500 (chatproject.outage).
+        outage.log(exc, "api")
+        return Failure(Kind.UNAVAILABLE, 503, outage.MESSAGE, retry_after=outage.retry_after_s())
     return None
 
 
@@ -139,4 +145,5 @@ ERROR_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
+    503: "unavailable",
 }
