@@ -440,6 +440,20 @@ def _urlencode(body: dict) -> str:
     return urlencode(body, doseq=True)
 
 
+def test_a_snapshot_sees_a_write(world):
+    """The unchanged-rows check is only worth something if a real write shows in it."""
+    client, headers = call(world, Row("team", "POST", "", {}), "owner")
+    before = snapshot()
+    sent = client.post(
+        "/api/v1/chat/messages",
+        json.dumps({"thread": world.ids["T"], "content": "counted"}),
+        content_type="application/json",
+        **headers,
+    )
+    assert sent.status_code == 200
+    assert snapshot() != before
+
+
 def test_the_table_covers_every_caller_kind():
     """The matrix is only as good as its rows: every caller kind appears somewhere."""
     kinds = {caller for row in TABLE for caller in row.expect}
