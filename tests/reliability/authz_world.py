@@ -146,7 +146,7 @@ def build() -> World:
         thread=custom, actor=alice, text="hello", attachment_ids=[image.pk]
     )
     m_t_bob = chat_services.message_send(thread=custom, actor=bob, text="hi")
-    reaction_services.reaction_add(message=m_t_alice, actor=alice, name=":thumbsup:")
+    r_t = reaction_services.reaction_add(message=m_t_alice, actor=alice, name=":thumbsup:")
     chat_services.message_send(thread=direct, actor=alice, text="psst")
     m_t_gone = chat_services.message_send(thread=custom, actor=bob, text="oops")
     chat_services.message_remove(message=m_t_gone, actor=bob)
@@ -181,6 +181,7 @@ def build() -> World:
         channel = factories.ChannelFactory(workspace=workspace, name=f"Web {suffix}")
         customer = factories.ExternalUserFactory(workspace=workspace, name=f"Cust {suffix}")
         responder = factories.ResponderFactory(workspace=workspace, name=f"Ava {suffix}")
+        version = thread_services.responder_version_create(responder=responder, actor=SYSTEM)
         chat = thread_services.support_chat_create(
             workspace=workspace, owner=customer, actor=SYSTEM, channel=channel, title="Order"
         )
@@ -196,6 +197,7 @@ def build() -> World:
             f"cu{suffix}": customer.pk,
             f"cuSI{suffix}": customer.super_identity_id,
             f"rp{suffix}": responder.super_identity_id,
+            f"rv{suffix}": version.pk,
             f"tk{suffix}": ticket.pk,
             f"mC{suffix}": asked.pk,
         }
@@ -219,6 +221,9 @@ def build() -> World:
             "mS_alice": m_s_alice.pk,
             "mS_bob": m_s_bob.pk,
             "rS": r_s.pk,
+            "rT": r_t.pk,
+            "aliceSI": alice.super_identity_id,
+            "erinSI": erin.super_identity_id,
             "pS": p_s.pk,
             "alice": alice.pk,
             "bob": bob.pk,
@@ -234,6 +239,7 @@ def build() -> World:
     ivy = user(username="authz-ivy", display_name="Ivy")
     w.user_tokens["deactivated"] = accounts.token_issue(user=ivy)[1]
     accounts.user_set_active(user=ivy, active=False, actor=SYSTEM)
+    w.ids["ivySI"] = str(ivy.super_identity_id)
     revoked_user, w.user_tokens["revoked"] = accounts.token_issue(user=alice)
     accounts.token_revoke(token=revoked_user)
 

@@ -64,6 +64,11 @@ def page(see: int, hidden: int = 404, **more: int) -> dict[str, int]:
     return {**web(see, hidden), "anon": 302, **more}
 
 
+def new_chat(owner: str, **more: str) -> dict[str, str]:
+    """A Support API chat body: W's channel, ``owner`` (a super identity id), ``more``."""
+    return {"channelId": "{ch}", "ownerId": owner, "title": "x", **more}
+
+
 @dataclass(frozen=True)
 class Row:
     surface: str  # team|messenger|token|session_chats|sessions|support|web|admin
@@ -75,6 +80,9 @@ class Row:
     hides: tuple[str, ...] = ()  # ids that must not appear in a 2xx answer to ...
     blind: tuple[str, ...] = ()  # ... these callers
     refused: frozenset[str] = field(default_factory=frozenset)  # non-4xx refusals
+    # Text a 400/403/422 answer holds (the field at fault), per status or for all, so a
+    # row cannot pass for another reason than the one it is about.
+    says: str | dict[int, str] = ""
 
 
 # fmt: off
@@ -84,12 +92,13 @@ TABLE: list[Row] = [
         hides=("T",), blind=BLIND_TO_T),
     Row("team", "POST", "/api/v1/chat/threads", {**everyone(201), **USER_BAD,
         "outsider": 400},  # Carol is nobody Erin may address: bad input in `users`
-        body={"name": "New", "users": ["{carol}"]}),
+        body={"name": "New", "users": ["{carol}"]}, says='"users"'),
     # A project thread: workspace admins and Django staff (README: "workspace admins or
     # staff; else 403"), so view-only staff may make one.
     Row("team", "POST", "/api/v1/chat/threads",
         {**everyone(403), **USER_BAD, "admin": 201, "staff": 201, "outsider": 400},
-        body={"type": "group", "group": "authz-new", "users": ["{carol}"]}),
+        body={"type": "group", "group": "authz-new", "users": ["{carol}"]},
+        says={403: "forbidden", 400: '"users"'}),
     Row("team", "GET", "/api/v1/chat/threads/{T}", team(200)),
     Row("team", "GET", "/api/v1/chat/threads/{G}", {**team(200), "admin": 200}),
     # Session and support threads are not Team threads, even to those who see them.
@@ -111,7 +120,7 @@ TABLE: list[Row] = [
     # Erin shares none with him: both bad input in `to` (README: an unknown user is a 400).
     Row("team", "POST", "/api/v1/chat/messages",
         {**everyone(200), **USER_BAD, "member": 400, "outsider": 400},
-        body={"to": "{bob}", "content": "hi"}),
+        body={"to": "{bob}", "content": "hi"}, says='"to"'),
     Row("team", "POST", "/api/v1/chat/messages/{mT_bob}/likes", team(200)),
     Row("team", "DELETE", "/api/v1/chat/messages/{mT_alice}/likes", team(200, member=404)),
     Row("team", "POST", "/api/v1/chat/messages/{mS_alice}/dislikes", {**team(404), **USER_BAD}),
@@ -127,19 +136,23 @@ TABLE: list[Row] = [
     Row("team", "POST", "/api/v1/chat/messages", team(404), body={"thread": "{R}", "content": "x"}),
     Row("team", "POST", "/api/v1/chat/messages/{mR}/likes", team(404)),
     Row("team", "POST", "/api/v1/chat/messages/{mT_gone}/likes", team(404)),
-    Row("team", "GET", "/api/v1/chat/threads/{T}/messages?after={mS_alice}", team(400)),
+    Row("team", "GET", "/api/v1/chat/threads/{T}/messages?after={mS_alice}", team(400),
+        says='"after"'),
     Row("team", "POST", "/api/v1/chat/messages", team(400),
-        body={"thread": "{T}", "content": "x", "replyTo": "{mS_alice}"}),
+        body={"thread": "{T}", "content": "x", "replyTo": "{mS_alice}"}, says='"replyTo"'),
     Row("team", "POST", "/api/v1/chat/messages", team(200), body={"thread": "{D}", "content": "x"}),
     # Bob's upload, not sent yet, is his alone: Alice cannot see it nor send it.
     Row("team", "GET", "/api/v1/files/{F_bob}", team(404, member=200)),
     Row("team", "POST", "/api/v1/chat/messages", team(404, owner=400, member=200),  # files: 400
-        body={"thread": "{T}", "content": "x", "files": ["{F_bob}"]}),
+        body={"thread": "{T}", "content": "x", "files": ["{F_bob}"]}, says='"files"'),
     # A support chat's message is visible to the workspace's admin, but not a Team message.
     Row("team", "POST", "/api/v1/chat/messages/{mC}/likes", team(404)),
     # Personal threads never change: bad input in `users` (even for its two members).
-    Row("team", "DELETE", "/api/v1/chat/threads/{D}/users/{bob}", team(400)),
-    Row("team", "POST", "/api/v1/chat/threads/{T}/users", team(400), body={"users": ["{erin}"]}),
+    Row("team", "DELETE", "/api/v1/chat/threads/{D}/users/{bob}", team(400), says='"users"'),
+    Row("team", "POST", "/api/v1/chat/threads/{T}/users", team(400), body={"users": ["{erin}"]},
+        says='"users"'),
+    Row("team", "POST", "/api/v1/chat/threads", {"owner": 400},
+        body={"name": "x", "users": ["{erin}"]}, says='"users"'),
     Row("team", "DELETE", "/api/v1/chat/threads/{T}/users/{erin}", team(404)),
     Row("team", "DELETE", "/api/v1/chat/threads/{T}/users/{carol}", team(404, member=403)),
     # --- Messenger API (seed 004), user tokens -------------------------------------------
@@ -159,10 +172,12 @@ TABLE: list[Row] = [
     Row("messenger", "POST", "/chats/{R}/messages", team(404), body={"type": "text", "text": "x"}),
     Row("messenger", "POST", "/chats",
         {**everyone(404), **USER_BAD, "outsider": 422},  # Erin names only herself
-        body={"member_ids": ["{erin}"]}),
+        body={"member_ids": ["{erin}"]}, says="member_ids"),
     Row("messenger", "GET", "/uploads/{F_bob}", team(404, member=200)),
     Row("messenger", "POST", "/chats/{T}/messages", team(404, owner=422, member=201),
-        body={"type": "image", "image_id": "{F_bob}"}),
+        body={"type": "image", "image_id": "{F_bob}"}, says="image_id"),
+    Row("messenger", "POST", "/chats", {**everyone(201), **USER_BAD,
+        "outsider": 404}, body={"member_ids": ["{bob}", "{carol}"]}),  # group of three
     Row("messenger", "POST", "/uploads", {**everyone(201), **USER_BAD}, kind="multipart"),
     Row("messenger", "GET", "/uploads/{F}", team(200)),
     Row("messenger", "GET", "/uploads/{F}/thumbnail", team(200)),
@@ -204,6 +219,9 @@ TABLE: list[Row] = [
         {"owner": 404, "member": 404, "session_other": 404}, body={"reaction": ":thumbsup:"}),
     Row("session_chats", "DELETE", "/v1/chats/{mT_alice}", {"owner": 404, "member": 404}),
     Row("session_chats", "POST", "/v1/chats/{mS_bob}/pins", {"owner": 409}),  # pinned already
+    # The host is in T too, but a session token reads its session only.
+    Row("session_chats", "GET", "/v1/chats/reactions?chatId={mT_alice}", {"owner": 200},
+        hides=("rT",), blind=("owner",)),
     # /v1/sessions takes user tokens (ours; the seed only says "session credentials").
     Row("sessions", "POST", "/v1/sessions", {**everyone(201), **USER_BAD},
         body={"title": "Standup"}),
@@ -219,7 +237,7 @@ TABLE: list[Row] = [
         hides=("C",), blind=("key_other",)),
     Row("support", "POST", "/api/v1/chats",
         {"key": 200, "key_other": 400, **SUPPORT_BAD},  # seed: 200; W's channel unknown to X
-        body={"channelId": "{ch}", "ownerId": "{cuSI}", "title": "New"}),
+        body=new_chat("{cuSI}"), says='"channelId"'),
     Row("support", "GET", "/api/v1/chats/{C}", {"key": 200, "key_other": 404, **SUPPORT_BAD}),
     Row("support", "PATCH", "/api/v1/chats/{C}", {"key": 200, "key_other": 404, **SUPPORT_BAD},
         body={"title": "Renamed"}),
@@ -255,7 +273,7 @@ TABLE: list[Row] = [
     Row("support", "GET", "/api/v1/tickets", {"key": 200, "key_other": 200, **SUPPORT_BAD},
         hides=("tk",), blind=("key_other",)),
     Row("support", "POST", "/api/v1/tickets", {"key": 201, "key_other": 400, **SUPPORT_BAD},
-        body={"chatId": "{C}", "subject": "More"}),
+        body={"chatId": "{C}", "subject": "More"}, says='"chatId"'),
     Row("support", "GET", "/api/v1/tickets/{tk}", {"key": 200, "key_other": 404, **SUPPORT_BAD}),
     Row("support", "PATCH", "/api/v1/tickets/{tk}",
         {"key": 200, "key_other": 404, **SUPPORT_BAD}, body={"status": "closed"}),
@@ -264,8 +282,26 @@ TABLE: list[Row] = [
     Row("support", "GET", "/api/v1/chats?ownerIds={cuSIX}", {"key": 200},
         hides=("CX",), blind=("key",)),
     Row("support", "POST", "/api/v1/chats", {"key": 400},
-        body={"channelId": "{ch}", "ownerId": "{cuSIX}", "title": "New"}),
-    Row("support", "POST", "/api/v1/tickets", {"key": 400}, body={"chatId": "{CX}"}),
+        body=new_chat("{cuSIX}"), says='"ownerId"'),
+    Row("support", "POST", "/api/v1/tickets", {"key": 400}, body={"chatId": "{CX}"},
+        says='"chatId"'),
+    Row("support", "POST", "/api/v1/chats", {"key": 400},
+        body=new_chat("{erinSI}"), says='"ownerId"'),  # a user of another workspace
+    Row("support", "POST", "/api/v1/chats", {"key": 400},
+        body=new_chat("{ivySI}"), says='"ownerId"'),  # a deactivated user
+    Row("support", "POST", "/api/v1/chats", {"key": 200, "key_other": 400},
+        body=new_chat("{aliceSI}"), says='"channelId"'),  # a member of W
+    Row("support", "POST", "/api/v1/chats", {"key": 400},
+        body=new_chat("{cuSI}", responderId="{rpX}"),
+        says='"responderId"'),
+    Row("support", "POST", "/api/v1/chats", {"key": 400},
+        body=new_chat("{cuSI}", responderVersionId="{rvX}"),
+        says='"responderVersionId"'),
+    Row("support", "GET", "/api/v1/chats/{C}/details?responderVersionId={rvX}", {"key": 404}),
+    Row("support", "POST", "/api/v1/tickets", {"key": 400}, body={"chatId": "{T}"},
+        says='"chatId"'),
+    Row("support", "GET", "/api/v1/members?pageSize=100", {"key": 200},
+        hides=("erin",), blind=("key",)),
     Row("support", "GET", "/api/v1/chats/{T}", {"key": 404, "key_other": 404}),
     Row("support", "GET", "/api/v1/chats/{S}/messages", {"key": 404, "key_other": 404}),
     Row("support", "POST", "/api/v1/chats/{T}/messages", {"key": 404, "key_other": 404},
@@ -280,6 +316,10 @@ TABLE: list[Row] = [
     Row("web", "POST", "/web/messages/{mT_bob}/reactions/:smile:/", web(200)),
     Row("web", "POST", "/web/messages/{mT_bob}/pin/", web(200, member=403)),
     Row("web", "GET", "/web/threads/{S}/messages/", web(200)),
+    Row("web", "GET", "/web/files/{F_bob}/", web(404, member=200)),
+    Row("web", "POST", "/web/messages/{mS_alice}/reactions/:thumbsdown:/", web(200)),
+    Row("web", "DELETE", "/web/messages/{mC}/", web(404, admin=200)),  # desk staff moderate
+    Row("web", "POST", "/web/messages/{mR}/pin/", web(404)),
     Row("web", "POST", "/web/files/", {**everyone(201), "anon": 401}, kind="multipart"),
     Row("web", "GET", "/web/files/{F}/", web(200)),
     # Support chats: the workspace's admins and agents only (Gina is staff, not an agent).
@@ -291,11 +331,13 @@ TABLE: list[Row] = [
     Row("web", "POST", "/web/support/{CX}/status/", web(404), body={"status": "closed"}),
     # --- Browser pages, session cookie (anonymous: redirect to sign in) ------------------
     Row("page", "GET", "/threads/{T}/", page(200)),
+    Row("page", "GET", "/", page(200, 200), hides=("T",), blind=BLIND_TO_T),
     Row("page", "GET", "/threads/{R}/", page(404)),
     Row("page", "GET", "/threads/{G}/members/", page(200, admin=200)),
     # Alice and Bob see G but may not add to it: the form answers its error (400).
     Row("page", "POST", "/threads/{G}/members/", page(400, admin=302),
-        body={"action": "add", "user": "{carol}"}, refused=frozenset({"anon"})),
+        body={"action": "add", "user": "{carol}"}, refused=frozenset({"anon"}),
+        says="You may not add members"),
     # Someone of the workspace who has not joined sees the "Join" page, not the messages.
     Row("page", "GET", "/sessions/{S}/", {**page(200, 200, outsider=404), "removed": 200},
         hides=("mS_alice", "mS_bob"), blind=("admin", "nonmember", "staff", "removed")),
@@ -303,6 +345,7 @@ TABLE: list[Row] = [
         refused=frozenset({"anon"})),
     Row("page", "POST", "/groups/new/", page(302, 302, admin=400, outsider=400),
         body={"name": "Pair", "members": ["{dave}"]},  # Dave himself, and Erin: nobody to add
+        says="Choose at least one person",
         refused=frozenset({"anon"})),
     Row("page", "GET", "/support/{C}/", page(404, admin=200, owner=404, member=404)),
     Row("page", "GET", "/support/{CX}/", page(404, admin=404, owner=404, member=404)),
@@ -319,6 +362,10 @@ TABLE: list[Row] = [
     Row("admin", "POST", "/admin/threads/thread/{T}/delete/",
         {"staff": 403, "member": 302, "anon": 302}, body={"post": "yes"},
         refused=frozenset({"member", "anon"})),
+    Row("admin", "GET", "/admin/threads/thread/{T}/change/",
+        {"staff": 200, "admin": 302, "anon": 302}),
+    Row("admin", "POST", "/admin/accounts/apikey/add/", {"staff": 403, "anon": 302},
+        body={"name": "mine"}, refused=frozenset({"anon"})),
     # An action the caller lacks is not offered; posting it anyway re-renders the list
     # (Django: "No action selected") and changes nothing.
     Row("admin", "POST", "/admin/chats/message/",
@@ -417,6 +464,9 @@ def test_cell(world, row: Row, caller: str, expected: int):
     assert response.status_code == expected, (
         f"{row.method} {path} as {caller}: {response.status_code} {_excerpt(response)}"
     )
+    says = row.says.get(expected, "") if isinstance(row.says, dict) else row.says
+    if says and expected in (400, 403, 422):
+        assert says in _excerpt(response, limit=2000), _excerpt(response)
     if refused:
         assert snapshot() == before, f"a refused {row.method} {path} changed rows"
     if 200 <= expected < 300 and caller in row.blind:
@@ -425,13 +475,13 @@ def test_cell(world, row: Row, caller: str, expected: int):
             assert world.ids[name].encode() not in content, f"{name} leaked to {caller}"
 
 
-def _excerpt(response) -> str:
+def _excerpt(response, limit: int = 300) -> str:
     """What the answer said: an HTML page's alert, else the start of the body."""
     if response.streaming:
         return "(file)"
     text = response.content.decode(errors="replace")
     alert = re.search(r'role="alert">([^<]*)', text)
-    return alert.group(1) if alert else text[:300]
+    return alert.group(1) if alert else text[:limit]
 
 
 def _urlencode(body: dict) -> str:
