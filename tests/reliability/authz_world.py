@@ -9,7 +9,8 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
@@ -42,6 +43,7 @@ from threads.models import (
 # Every table a refused write could touch. Credentials (``AccessToken``, ``ApiKey``) are
 # left out: authenticating a valid one records ``last_used_at``, which is not a change.
 SNAPSHOT_MODELS = (
+    get_user_model(),
     Workspace,
     WorkspaceMember,
     Thread,
@@ -119,6 +121,8 @@ def build() -> World:
     erin = user(username="authz-erin", display_name="Erin", workspace=other_ws)
     gina = user(username="authz-gina", display_name="Gina", is_staff=True)
     gina.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    moderator = user(username="authz-mod", display_name="Mod", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
     w.users = {
         "owner": alice,
         "member": bob,
@@ -126,6 +130,7 @@ def build() -> World:
         "admin": dave,
         "outsider": erin,
         "staff": gina,
+        "moderator": moderator,
     }
 
     # Team/Messenger threads: custom T (Alice, Bob), direct D (Alice, Bob), project G.
@@ -221,6 +226,8 @@ def build() -> World:
             "mS_alice": m_s_alice.pk,
             "mS_bob": m_s_bob.pk,
             "rS": r_s.pk,
+            "mbT_bob": custom.memberships.get(user=bob).pk,
+            "srHank": session.removals.get(user=hank).pk,
             "rT": r_t.pk,
             "aliceSI": alice.super_identity_id,
             "erinSI": erin.super_identity_id,

@@ -83,6 +83,7 @@ class Row:
     # Text a 400/403/422 answer holds (the field at fault), per status or for all, so a
     # row cannot pass for another reason than the one it is about.
     says: str | dict[int, str] = ""
+    changes: frozenset[str] = field(default_factory=frozenset)  # callers whose write shows
 
 
 # fmt: off
@@ -366,6 +367,29 @@ TABLE: list[Row] = [
         {"staff": 200, "admin": 302, "anon": 302}),
     Row("admin", "POST", "/admin/accounts/apikey/add/", {"staff": 403, "anon": 302},
         body={"name": "mine"}, refused=frozenset({"anon"})),
+    # Every moderation action, posted by view-only staff (who is not offered it), by a
+    # signed-in non-staff user and by nobody, changes nothing; a moderator's does (so the
+    # row's target is right). Moderators may not hard-delete anything. (Staff with no
+    # action at all get the list again, 200; others are sent back to it, 302.)
+    *(
+        Row("admin", "POST", f"/admin/{model}/",
+            {"staff": 200, "member": 302, "anon": 302, "moderator": 302},
+            body={"action": action, "_selected_action": [target]},
+            refused=frozenset({"staff", "member", "anon", *(() if allowed else ["moderator"])}),
+            changes=frozenset({"moderator"} if allowed else ()))
+        for model, action, target, allowed in [
+            ("threads/thread", "remove_chats", "{C}", True),
+            ("threads/thread", "delete_selected", "{T}", False),
+            ("threads/membership", "remove_members", "{mbT_bob}", True),
+            ("threads/sessionremoval", "let_rejoin", "{srHank}", True),
+            ("threads/externaluser", "block", "{cu}", True),
+            ("accounts/user", "deactivate", "{bob}", True),
+            ("chats/message", "pin_messages", "{mT_bob}", True),
+            ("chats/message", "delete_selected", "{mT_bob}", False),
+            ("reactions/reaction", "remove_reactions", "{rT}", True),
+            ("pins/pin", "unpin", "{pS}", True),
+        ]
+    ),
     # An action the caller lacks is not offered; posting it anyway re-renders the list
     # (Django: "No action selected") and changes nothing.
     Row("admin", "POST", "/admin/chats/message/",
@@ -439,7 +463,7 @@ def test_cell(world, row: Row, caller: str, expected: int):
     body = fill(row.body, world.ids)
     write = row.method in WRITES
     refused = write and (expected >= 400 or caller in row.refused)
-    before = snapshot() if refused else None
+    before = snapshot() if refused or caller in row.changes else None
 
     kind = row.kind or ("form" if row.surface in ("page", "admin") else "json")
     if kind == "multipart":
@@ -467,6 +491,8 @@ def test_cell(world, row: Row, caller: str, expected: int):
     says = row.says.get(expected, "") if isinstance(row.says, dict) else row.says
     if says and expected in (400, 403, 422):
         assert says in _excerpt(response, limit=2000), _excerpt(response)
+    if caller in row.changes:
+        assert snapshot() != before, f"{row.method} {path} as {caller} changed nothing"
     if refused:
         assert snapshot() == before, f"a refused {row.method} {path} changed rows"
     if 200 <= expected < 300 and caller in row.blind:
