@@ -159,7 +159,12 @@ def build() -> World:
     removed = thread_services.custom_thread_create(
         workspace=ws, creator=alice, title="Old", members=[bob]
     )
-    m_r = chat_services.message_send(thread=removed, actor=bob, text="old")
+    bob_old_upload = chat_services.attachment_create(
+        uploaded_by=bob, file=SimpleUploadedFile("old.png", png_bytes(), "image/png")
+    )
+    m_r = chat_services.message_send(
+        thread=removed, actor=bob, text="old", attachment_ids=[bob_old_upload.pk]
+    )
     thread_services.thread_remove(thread=removed, actor=SYSTEM)
 
     # Sessions: S hosted by Alice with Bob; S2 hosted by Frank.
@@ -218,6 +223,7 @@ def build() -> World:
             "S2": other_session.pk,
             "F": image.pk,
             "F_bob": bob_upload.pk,
+            "F_R": bob_old_upload.pk,
             "mT_alice": m_t_alice.pk,
             "mT_bob": m_t_bob.pk,
             "mT_gone": m_t_gone.pk,
@@ -247,6 +253,7 @@ def build() -> World:
     w.user_tokens["deactivated"] = accounts.token_issue(user=ivy)[1]
     accounts.user_set_active(user=ivy, active=False, actor=SYSTEM)
     w.ids["ivySI"] = str(ivy.super_identity_id)
+    w.users["deactivated"] = ivy
     revoked_user, w.user_tokens["revoked"] = accounts.token_issue(user=alice)
     accounts.token_revoke(token=revoked_user)
 

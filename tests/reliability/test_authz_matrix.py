@@ -56,12 +56,19 @@ def team(see: int, hidden: int = 404, **more: int) -> dict[str, int]:
 
 def web(see: int, hidden: int = 404, **more: int) -> dict[str, int]:
     """The browser's JSON endpoints: signed in (cookie) or 401."""
-    return {"owner": see, "member": see, **dict.fromkeys(BLIND_TO_T, hidden), "anon": 401, **more}
+    return {
+        "owner": see,
+        "member": see,
+        **dict.fromkeys(BLIND_TO_T, hidden),
+        "anon": 401,
+        "deactivated": 401,  # Ivy's browser session ends with her account
+        **more,
+    }
 
 
 def page(see: int, hidden: int = 404, **more: int) -> dict[str, int]:
     """The browser pages: like ``web``, but nobody signed in is sent to sign in (302)."""
-    return {**web(see, hidden), "anon": 302, **more}
+    return {**web(see, hidden), "anon": 302, "deactivated": 302, **more}
 
 
 def new_chat(owner: str, **more: str) -> dict[str, str]:
@@ -146,6 +153,9 @@ TABLE: list[Row] = [
     Row("team", "GET", "/api/v1/files/{F_bob}", team(404, member=200)),
     Row("team", "POST", "/api/v1/chat/messages", team(404, owner=400, member=200),  # files: 400
         body={"thread": "{T}", "content": "x", "files": ["{F_bob}"]}, says='"files"'),
+    # Sent in a thread that was removed since: only its uploader still sees it (README:
+    # "for its uploader and members of threads it was sent to").
+    Row("team", "GET", "/api/v1/files/{F_R}", team(404, member=200)),
     # A support chat's message is visible to the workspace's admin, but not a Team message.
     Row("team", "POST", "/api/v1/chat/messages/{mC}/likes", team(404)),
     # Personal threads never change: bad input in `users` (even for its two members).
@@ -156,6 +166,10 @@ TABLE: list[Row] = [
         body={"name": "x", "users": ["{erin}"]}, says='"users"'),
     Row("team", "DELETE", "/api/v1/chat/threads/{T}/users/{erin}", team(404)),
     Row("team", "DELETE", "/api/v1/chat/threads/{T}/users/{carol}", team(404, member=403)),
+    # HEAD answers as GET does; OPTIONS needs a credential like any other method.
+    Row("team", "HEAD", "/api/v1/files/{F}", team(200)),
+    Row("team", "HEAD", "/api/v1/chat/threads/{T}", team(200)),
+    Row("team", "OPTIONS", "/api/v1/chat/threads/{T}", {"anon": 401, "key": 401}),
     # --- Messenger API (seed 004), user tokens -------------------------------------------
     Row("messenger", "GET", "/chats", {**everyone(200), **USER_BAD},
         hides=("T",), blind=BLIND_TO_T),
@@ -179,6 +193,9 @@ TABLE: list[Row] = [
         body={"type": "image", "image_id": "{F_bob}"}, says="image_id"),
     Row("messenger", "POST", "/chats", {**everyone(201), **USER_BAD,
         "outsider": 404}, body={"member_ids": ["{bob}", "{carol}"]}),  # group of three
+    Row("messenger", "GET", "/uploads/{F_R}", team(404, member=200)),
+    Row("messenger", "HEAD", "/uploads/{F}", team(200)),
+    Row("messenger", "OPTIONS", "/chats/{T}", {"anon": 401}),
     Row("messenger", "POST", "/uploads", {**everyone(201), **USER_BAD}, kind="multipart"),
     Row("messenger", "GET", "/uploads/{F}", team(200)),
     Row("messenger", "GET", "/uploads/{F}/thumbnail", team(200)),
@@ -223,6 +240,7 @@ TABLE: list[Row] = [
     # The host is in T too, but a session token reads its session only.
     Row("session_chats", "GET", "/v1/chats/reactions?chatId={mT_alice}", {"owner": 200},
         hides=("rT",), blind=("owner",)),
+    Row("session_chats", "OPTIONS", "/v1/chats", {"anon": 401}),
     # /v1/sessions takes user tokens (ours; the seed only says "session credentials").
     Row("sessions", "POST", "/v1/sessions", {**everyone(201), **USER_BAD},
         body={"title": "Standup"}),
@@ -303,6 +321,10 @@ TABLE: list[Row] = [
         says='"chatId"'),
     Row("support", "GET", "/api/v1/members?pageSize=100", {"key": 200},
         hides=("erin",), blind=("key",)),
+    Row("support", "GET", "/api/v1/chats?includeRemoved=true", {"key_other": 200},
+        hides=("C",), blind=("key_other",)),
+    Row("support", "HEAD", "/api/v1/chats/{C}", {"key": 200, "key_other": 404, **SUPPORT_BAD}),
+    Row("support", "OPTIONS", "/api/v1/chats/{C}", {"anon": 401}),
     Row("support", "GET", "/api/v1/chats/{T}", {"key": 404, "key_other": 404}),
     Row("support", "GET", "/api/v1/chats/{S}/messages", {"key": 404, "key_other": 404}),
     Row("support", "POST", "/api/v1/chats/{T}/messages", {"key": 404, "key_other": 404},
@@ -321,6 +343,8 @@ TABLE: list[Row] = [
     Row("web", "POST", "/web/messages/{mS_alice}/reactions/:thumbsdown:/", web(200)),
     Row("web", "DELETE", "/web/messages/{mC}/", web(404, admin=200)),  # desk staff moderate
     Row("web", "POST", "/web/messages/{mR}/pin/", web(404)),
+    Row("web", "GET", "/web/files/{F_R}/", web(404, member=200)),
+    Row("web", "GET", "/web/threads/{T}/messages/?before={mS_alice}", web(400), says="before"),
     Row("web", "POST", "/web/files/", {**everyone(201), "anon": 401}, kind="multipart"),
     Row("web", "GET", "/web/files/{F}/", web(200)),
     # Support chats: the workspace's admins and agents only (Gina is staff, not an agent).
@@ -333,6 +357,10 @@ TABLE: list[Row] = [
     # --- Browser pages, session cookie (anonymous: redirect to sign in) ------------------
     Row("page", "GET", "/threads/{T}/", page(200)),
     Row("page", "GET", "/", page(200, 200), hides=("T",), blind=BLIND_TO_T),
+    Row("page", "GET", "/web/sidebar/", page(200, 200), hides=("T",), blind=BLIND_TO_T),
+    Row("page", "GET", "/support/", page(404, admin=200, owner=404, member=404),
+        hides=("CX",), blind=("admin",)),
+    Row("page", "GET", "/threads/{S}/", page(302, outsider=404)),  # members: to the room
     Row("page", "GET", "/threads/{R}/", page(404)),
     Row("page", "GET", "/threads/{G}/members/", page(200, admin=200)),
     # Alice and Bob see G but may not add to it: the form answers its error (400).
@@ -354,7 +382,8 @@ TABLE: list[Row] = [
         refused=frozenset({"anon"})),
     # --- Admin (/admin/), session cookie: staff with view permissions only ---------------
     # Not signed in, or signed in without is_staff: Django's redirect to the admin login.
-    Row("admin", "GET", "/admin/chats/message/", {"staff": 200, "member": 302, "anon": 302}),
+    Row("admin", "GET", "/admin/chats/message/",
+        {"staff": 200, "member": 302, "anon": 302, "deactivated": 302}),
     Row("admin", "GET", "/admin/chats/message/{mT_alice}/change/",
         {"staff": 200, "member": 302, "anon": 302}),
     Row("admin", "POST", "/admin/threads/thread/{T}/change/",
