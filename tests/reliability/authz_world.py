@@ -212,6 +212,11 @@ def build() -> World:
             f"mC{suffix}": asked.pk,
         }
 
+    closed = thread_services.support_chat_create(
+        workspace=ws, owner=factories.ExternalUserFactory(workspace=ws), actor=SYSTEM, title="Old"
+    )
+    thread_services.support_chat_remove(chat=closed, actor=SYSTEM)
+    w.ids["CR"] = closed.pk
     w.ids.update(
         {
             **support(ws, ""),

@@ -137,6 +137,8 @@ TABLE: list[Row] = [
     Row("team", "GET", "/api/v1/users/me", {**everyone(200), **USER_BAD}),
     Row("team", "POST", "/api/v1/files", {**everyone(201), **USER_BAD}, kind="multipart"),
     Row("team", "GET", "/api/v1/files/{F}", team(200)),
+    Row("team", "GET", "/api/v1/chat/threads", {"owner": 200, "member": 200}, hides=("R",),
+        blind=("owner", "member")),
     # Removed things answer 404 to everyone, the owner included; so do ids of other threads
     # used as anchors or reply targets (bad input once the thread itself is visible).
     Row("team", "GET", "/api/v1/chat/threads/{R}", team(404)),
@@ -183,6 +185,8 @@ TABLE: list[Row] = [
         body={"type": "text", "text": "hi"}),
     Row("messenger", "POST", "/chats/{S}/messages", {**team(404), **USER_BAD},
         body={"type": "text", "text": "hi"}),
+    Row("messenger", "GET", "/chats", {"owner": 200, "member": 200}, hides=("R",),
+        blind=("owner", "member")),
     Row("messenger", "GET", "/chats/{R}", team(404)),
     Row("messenger", "POST", "/chats/{R}/messages", team(404), body={"type": "text", "text": "x"}),
     Row("messenger", "POST", "/chats",
@@ -325,6 +329,12 @@ TABLE: list[Row] = [
         hides=("C",), blind=("key_other",)),
     Row("support", "HEAD", "/api/v1/chats/{C}", {"key": 200, "key_other": 404, **SUPPORT_BAD}),
     Row("support", "OPTIONS", "/api/v1/chats/{C}", {"anon": 401}),
+    # A removed support chat stays readable by id and takes no messages (README: 409);
+    # the desk's browser pages treat it like any removed thread.
+    Row("support", "GET", "/api/v1/chats/{CR}", {"key": 200, "key_other": 404}),
+    Row("support", "POST", "/api/v1/chats/{CR}/messages", {"key": 409, "key_other": 404},
+        body={"role": "agent", "content": "hi"}),
+    Row("support", "GET", "/api/v1/chats", {"key": 200}, hides=("CR",), blind=("key",)),
     Row("support", "GET", "/api/v1/chats/{T}", {"key": 404, "key_other": 404}),
     Row("support", "GET", "/api/v1/chats/{S}/messages", {"key": 404, "key_other": 404}),
     Row("support", "POST", "/api/v1/chats/{T}/messages", {"key": 404, "key_other": 404},
@@ -353,6 +363,8 @@ TABLE: list[Row] = [
     Row("web", "POST", "/web/support/{C}/block/", web(404, admin=200), body={"blocked": "true"}),
     Row("web", "POST", "/web/support/{C}/status/", web(404, admin=200),
         body={"status": "closed"}),
+    Row("web", "POST", "/web/threads/{CR}/send/", web(404), body={"text": "hi"}),
+    Row("web", "GET", "/web/threads/{CR}/messages/", web(404)),
     Row("web", "POST", "/web/support/{CX}/status/", web(404), body={"status": "closed"}),
     # --- Browser pages, session cookie (anonymous: redirect to sign in) ------------------
     Row("page", "GET", "/threads/{T}/", page(200)),
@@ -361,6 +373,8 @@ TABLE: list[Row] = [
     Row("page", "GET", "/support/", page(404, admin=200, owner=404, member=404),
         hides=("CX",), blind=("admin",)),
     Row("page", "GET", "/threads/{S}/", page(302, outsider=404)),  # members: to the room
+    Row("page", "GET", "/", {"owner": 200, "member": 200}, hides=("R",),
+        blind=("owner", "member")),
     Row("page", "GET", "/threads/{R}/", page(404)),
     Row("page", "GET", "/threads/{G}/members/", page(200, admin=200)),
     # Alice and Bob see G but may not add to it: the form answers its error (400).
@@ -377,6 +391,7 @@ TABLE: list[Row] = [
         says="Choose at least one person",
         refused=frozenset({"anon"})),
     Row("page", "GET", "/support/{C}/", page(404, admin=200, owner=404, member=404)),
+    Row("page", "GET", "/support/{CR}/", page(404, admin=404, owner=404, member=404)),
     Row("page", "GET", "/support/{CX}/", page(404, admin=404, owner=404, member=404)),
     Row("page", "POST", "/people/{alice}/direct/", page(302, 302, owner=404, outsider=404),
         refused=frozenset({"anon"})),
