@@ -139,6 +139,9 @@ TABLE: list[Row] = [
     Row("team", "GET", "/api/v1/files/{F}", team(200)),
     Row("team", "GET", "/api/v1/chat/threads", {"owner": 200, "member": 200}, hides=("R",),
         blind=("owner", "member")),
+    # Session and support threads are not listed here, even to those who see them.
+    Row("team", "GET", "/api/v1/chat/threads", {"member": 200, "admin": 200},
+        hides=("S", "C"), blind=("member", "admin")),
     # Removed things answer 404 to everyone, the owner included; so do ids of other threads
     # used as anchors or reply targets (bad input once the thread itself is visible).
     Row("team", "GET", "/api/v1/chat/threads/{R}", team(404)),
@@ -187,6 +190,8 @@ TABLE: list[Row] = [
         body={"type": "text", "text": "hi"}),
     Row("messenger", "GET", "/chats", {"owner": 200, "member": 200}, hides=("R",),
         blind=("owner", "member")),
+    Row("messenger", "GET", "/chats", {"member": 200, "admin": 200},
+        hides=("S", "C"), blind=("member", "admin")),
     Row("messenger", "GET", "/chats/{R}", team(404)),
     Row("messenger", "POST", "/chats/{R}/messages", team(404), body={"type": "text", "text": "x"}),
     Row("messenger", "POST", "/chats",
@@ -375,6 +380,7 @@ TABLE: list[Row] = [
     Row("page", "GET", "/threads/{S}/", page(302, outsider=404)),  # members: to the room
     Row("page", "GET", "/", {"owner": 200, "member": 200}, hides=("R",),
         blind=("owner", "member")),
+    Row("page", "GET", "/", {"admin": 200}, hides=("C",), blind=("admin",)),  # inbox only
     Row("page", "GET", "/threads/{R}/", page(404)),
     Row("page", "GET", "/threads/{G}/members/", page(200, admin=200)),
     # Alice and Bob see G but may not add to it: the form answers its error (400).
