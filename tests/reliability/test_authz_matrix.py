@@ -17,8 +17,10 @@ are undone too.
 import json
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -517,8 +519,6 @@ def test_cell(world, row: Row, caller: str, expected: int):
 
     kind = row.kind or ("form" if row.surface in ("page", "admin") else "json")
     if kind == "multipart":
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
         upload = SimpleUploadedFile("up.png", png_bytes(), "image/png")
         response = client.post(path, {"file": upload}, **headers)
     elif kind == "form":
@@ -561,8 +561,6 @@ def _excerpt(response, limit: int = 300) -> str:
 
 
 def _urlencode(body: dict) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(body, doseq=True)
 
 
