@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chatproject import health, outage
 from chatproject.accounts import services as account_services
-from chatproject.errors import DomainError, NotFound
+from chatproject.errors import DomainError, NotFound, PermissionDenied
 from chatproject.web import present
 from chatproject.web import selectors as web_selectors
 from chats.services import message_max_length
@@ -267,7 +267,14 @@ def session_room(request, thread_id):
 @require_POST
 def session_join(request, thread_id):
     session = _or_404(thread_selectors.session_joinable_by, user=request.user, thread_id=thread_id)
-    thread_services.session_join(thread=session, actor=request.user)
+    try:
+        thread_services.session_join(thread=session, actor=request.user)
+    except PermissionDenied as exc:
+        # Removed by a host: they see the session (403, as ``/v1/sessions/{id}/join``
+        # answers), told why, instead of a server error.
+        return render(
+            request, "chat/session_join.html", {"session": session, "error": exc.detail}, status=403
+        )
     return redirect("session-room", thread_id=session.pk)
 
 

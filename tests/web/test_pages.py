@@ -305,6 +305,20 @@ def test_session_room_offers_joining_to_the_workspace_only(
     assert signed_in(outsider).get(f"/sessions/{session_thread.pk}/").status_code == 404
 
 
+def test_a_member_removed_by_the_host_is_told_why_joining_fails(
+    signed_in, session_thread, alice, bob
+):
+    """The page answers like ``/v1/sessions/{id}/join`` (403), with the reason, not a 500."""
+    thread_services.membership_remove(thread=session_thread, user=bob, actor=alice)
+    as_bob = signed_in(bob)
+
+    refused = as_bob.post(f"/sessions/{session_thread.pk}/join/", **csrf(as_bob))
+
+    assert refused.status_code == 403
+    assert b"only a host can add you back" in refused.content
+    assert not session_thread.memberships.filter(user=bob).exists()
+
+
 # --- query counts -----------------------------------------------------------------------
 
 
