@@ -6,14 +6,15 @@ served by a real server process on one worker.
     python bench/fanout.py --env REDIS_URL=redis://127.0.0.1:6379/5   # through channels-redis
     python bench/fanout.py --subscribers 200 --messages 10
 
-It migrates a scratch database, makes N subscribers of one session thread and their
-tokens (``build``, run in ``manage.py shell``), starts the server (one process, one
-worker), connects N websockets from this process (aiohttp, 100 at a time) and times it,
-then sends each message over REST as the thread's host and prints how long each
-subscriber waited for its ``message.created`` frame, from the moment the send started
-(request, database write, commit, publish, channel layer, consumers, network) — and the
-server's CPU per fan-out, which the load of other work on the machine moves least. The
-client's own work (1,000 sockets' frames parsed in one Python process) is in the latency.
+It migrates a scratch database, makes N subscribers of one thread and their tokens
+(``build``, run in ``manage.py shell``), starts the server (one process, one worker),
+connects N websockets from this process (aiohttp, 100 at a time), closes them and
+connects them all again (a reconnect storm after a deploy), timing both, then sends each
+message over REST as the thread's host and prints how long each subscriber waited for its
+``message.created`` frame, from the moment the send started (request, database write,
+commit, publish, channel layer, consumers, network) — and the server's CPU per fan-out,
+which the load of other work on the machine moves least. The client's own work (1,000
+sockets' frames parsed in one Python process) is in the latency.
 
 Before every measured message an event the subscribers may not see is committed
 (``--no-noise`` turns that off), so event ids jump as they do on a busy server and the
@@ -101,22 +102,34 @@ async def measure(server: Server, facts: dict, messages: int, use_noise: bool) -
                     text = data["data"]["message"]["text"]
                     arrivals.setdefault(text, []).append(time.perf_counter())
 
-        started, cpu0 = time.perf_counter(), server.cpu()
-        sockets, readers = [], []
-        tokens = facts["tokens"]
-        for chunk in range(0, len(tokens), 100):
-            opened = await asyncio.gather(
-                *(
-                    http.ws_connect(ws_base + t, headers={"Origin": server.base}, heartbeat=None)
-                    for t in tokens[chunk : chunk + 100]
+        async def connect_all(label: str) -> tuple[list, list]:
+            started, cpu0 = time.perf_counter(), server.cpu()
+            sockets, readers = [], []
+            tokens = facts["tokens"]
+            for chunk in range(0, len(tokens), 100):
+                opened = await asyncio.gather(
+                    *(
+                        http.ws_connect(
+                            ws_base + t, headers={"Origin": server.base}, heartbeat=None
+                        )
+                        for t in tokens[chunk : chunk + 100]
+                    )
                 )
+                sockets += opened
+                readers += [asyncio.ensure_future(read(s)) for s in opened]
+            print(
+                f"{label}: {len(sockets)} sockets in {time.perf_counter() - started:.1f} s"
+                f" (server CPU {server.cpu() - cpu0:.1f} s)"
             )
-            sockets += opened
-            readers += [asyncio.ensure_future(read(s)) for s in opened]
-        print(
-            f"connected {len(sockets)} sockets in {time.perf_counter() - started:.1f} s"
-            f" (server CPU {server.cpu() - cpu0:.1f} s)"
-        )
+            return sockets, readers
+
+        # First connects touch every token's last use (a write each); then all drop and
+        # come back at once, as after a deploy: the reconnect storm the target is about.
+        sockets, readers = await connect_all("first connect")
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+        sockets, readers = await connect_all("reconnect storm")
 
         async def send(thread: str, text: str) -> None:
             body = {"thread": thread, "content": text}

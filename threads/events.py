@@ -31,7 +31,6 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils.module_loading import import_string
 
 from chatproject.errors import Id
@@ -115,10 +114,13 @@ def settled_last_id() -> int:
     statement (the lock list is read after the statement's snapshot, so every writer that
     drew a lower id and had not ended by then is in it), then this waits for them to end.
     """
-    if connection.vendor != "postgresql":
-        return Event.objects.aggregate(last=Max("id"))["last"] or 0
+    # Plain SQL: every socket connect and page render asks, and the ORM's aggregate
+    # machinery cost more than the index lookup itself.
     table = connection.ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"SELECT max(id) FROM {table}")
+            return cursor.fetchone()[0] or 0
         cursor.execute(
             f"SELECT (SELECT max(id) FROM {table}), ARRAY({_WRITERS_SQL})", [EVENT_ORDER_LOCK]
         )

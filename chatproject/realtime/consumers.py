@@ -143,8 +143,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         token = self.scope.get("access_token")
         session_thread_id = token.thread_id if token is not None and token.thread_id else None
 
-        first_top = await database_sync_to_async(selectors.last_event_id)()
-        sub = await database_sync_to_async(selectors.subscription_for)(
+        first_top, sub = await database_sync_to_async(selectors.connect_facts)(
             user=self.user, session_thread_id=session_thread_id
         )
         if session_thread_id is not None and not sub.thread_ids:

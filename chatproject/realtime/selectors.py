@@ -20,6 +20,14 @@ from threads.models import Event
 from threads.selectors import member_thread_ids, support_staff_workspace_ids
 
 
+def connect_facts(*, user, session_thread_id=None) -> tuple[int, Subscription]:
+    """What a connecting socket reads first, in one trip to the database thread: the
+    newest settled event id, THEN the subscription (a membership change after that id is
+    then in the replay from it)."""
+    top = last_event_id()
+    return top, subscription_for(user=user, session_thread_id=session_thread_id)
+
+
 def subscription_for(*, user, session_thread_id=None) -> Subscription:
     """What a socket of ``user`` starts from: the visible threads they are a member of and,
     unless the socket is a session token's, the workspaces they are support staff of."""
