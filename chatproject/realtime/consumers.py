@@ -36,7 +36,7 @@ import time
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -55,6 +55,13 @@ CLOSE_FORBIDDEN = 4403
 REPLAY_BATCH = 500
 # Channel layers forget a group membership after a day; sockets renew theirs well before.
 GROUP_RENEW_S = 3600
+
+
+# Commands write. They run on the worker threads that serve REST requests, not on the one
+# thread every socket of the process shares for its reads (``database_sync_to_async``'s
+# default): a send queued for SQLite's write lock would stall every socket's delivery, and
+# every other socket's send, behind it.
+run_command = DatabaseSyncToAsync(commands.run, thread_sensitive=False)
 
 
 def encoded(envelope: dict) -> str:
@@ -275,7 +282,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "pong":
             pass
         elif (command := commands.COMMANDS.get(kind)) is not None:
-            reply = await database_sync_to_async(commands.run)(
+            reply = await run_command(
                 command,
                 content,
                 actor=self.user,
