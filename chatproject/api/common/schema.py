@@ -4,6 +4,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSe
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 
+from chatproject.api.common.filters import EMPTY_IS_ABSENT
+
 # The router regex of a path id: any one segment (the view parses it; see ``ids``).
 ANY_SEGMENT = "[^/]+"
 
@@ -65,6 +67,13 @@ class SurfaceAutoSchema(AutoSchema):
     def get_description(self) -> str:
         return ""
 
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.pop(EMPTY_IS_ABSENT, False):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _resolve_path_parameters(self, variables):
         # Path ids match any segment and are parsed in the view (a malformed one is a
         # 404 like an unknown one), so the router's catch-all regex is no contract.
@@ -90,4 +99,23 @@ class ExactlyOneOfRequired(OpenApiSerializerExtension):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         if direction == "request":
             schema["oneOf"] = [{"required": [name]} for name in self.target.exactly_one_of]
+        return schema
+
+
+class DocumentedRules(OpenApiSerializerExtension):
+    """A request serializer whose ``schema_rules`` (JSON Schema keywords) document the
+    rules its ``validate`` or the service behind it check across fields, so a request valid
+    by the document is one the server takes."""
+
+    target_class = "rest_framework.serializers.Serializer"
+    match_subclasses = True
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        return super()._matches(target) and bool(getattr(target, "schema_rules", None))
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema.update(self.target.schema_rules)
         return schema
