@@ -23,6 +23,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.config._phases import InferenceConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from chatproject.accounts.models import AccessToken, ApiKey
@@ -174,3 +175,48 @@ def test_support_api_answers_within_its_schema(case, credentials):
 @FUZZ_SETTINGS
 def test_messenger_api_answers_within_its_schema(case, credentials):
     call_and_validate(case)
+
+
+# --- stateful phase: the document's links, followed -----------------------------------
+
+STATEFUL_SETTINGS = settings(
+    max_examples=10,
+    stateful_step_count=8,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+
+
+def state_machine(schema):
+    """Scenarios that follow the document's OpenAPI links (``chatproject.api.links``):
+    create a thread, post to it, react, pin, remove, with the ids the answers gave. Only
+    the declared links: schemathesis' own guesses are off, so the run tests the contract
+    clients are given."""
+    schema.config.phases.stateful.inference = InferenceConfig(algorithms=[])
+    base = schema.as_state_machine()
+
+    class Scenarios(base):
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            excluded = (
+                [positive_data_acceptance] if case.operation.label in REFERENCE_CHECKED else []
+            )
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=excluded,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    return Scenarios
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [SESSION, TEAM, SUPPORT, MESSENGER],
+    ids=["session", "team", "support", "messenger"],
+)
+def test_linked_calls_answer_within_the_schema(schema, credentials):
+    state_machine(schema).run(settings=STATEFUL_SETTINGS)
