@@ -89,6 +89,13 @@ LINKS: list[Link] = [
         },
     ),
     Link(
+        "GET /api/v1/users",
+        "200",
+        "StartThread",
+        "POST /api/v1/chat/threads",
+        request_body={"users": ["$response.body#/0/_id"]},
+    ),
+    Link(
         "POST /api/v1/chat/threads",
         "201",
         "PostToThread",
