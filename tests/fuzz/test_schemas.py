@@ -19,12 +19,13 @@ Decision: unknown query parameters are ignored, as most HTTP APIs do (a cache-bu
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.config._phases import InferenceConfig
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 
 from chatproject.accounts.models import AccessToken, ApiKey
 from chatproject.accounts.services import (
@@ -151,9 +152,28 @@ REFERENCE_CHECKED = {
 }
 
 
+# Excused from "use after free" (the stateful phase's check that a deleted thing answers
+# 404), because the document says otherwise: ``DELETE /api/v1/chats/{id}`` is a soft
+# remove, after which the chat "stays readable by id (`isRemoved: true`)".
+SOFT_REMOVED = {
+    "GET /api/v1/chats/{id}",
+    "GET /api/v1/chats/{id}/details",
+    "GET /api/v1/chats/{id}/messages",
+    "PATCH /api/v1/chats/{id}",
+    "DELETE /api/v1/chats/{id}",
+}
+
+
+def excused_checks(case) -> list:
+    label = case.operation.label
+    return [
+        *([positive_data_acceptance] if label in REFERENCE_CHECKED else []),
+        *([use_after_free] if label in SOFT_REMOVED else []),
+    ]
+
+
 def call_and_validate(case):
-    excluded = [positive_data_acceptance] if case.operation.label in REFERENCE_CHECKED else []
-    case.call_and_validate(excluded_checks=excluded)
+    case.call_and_validate(excluded_checks=excused_checks(case))
 
 
 @SESSION.parametrize()
@@ -184,7 +204,7 @@ def test_messenger_api_answers_within_its_schema(case, credentials):
 
 STATEFUL_SETTINGS = settings(
     max_examples=15,
-    stateful_step_count=8,
+    stateful_step_count=10,
     derandomize=True,
     deadline=None,
     suppress_health_check=list(HealthCheck),
@@ -201,14 +221,21 @@ def state_machine(schema):
     base = schema.as_state_machine()
 
     class Scenarios(base):
+        def setup(self):
+            # Each scenario starts from the fixture's data, so a failing one replays the
+            # same way (Hypothesis reruns it to shrink and report it).
+            self.savepoint = transaction.savepoint()
+            cache.clear()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+            super().teardown()
+
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            excluded = (
-                [positive_data_acceptance] if case.operation.label in REFERENCE_CHECKED else []
-            )
             case.validate_response(
                 response,
                 additional_checks=additional_checks,
-                excluded_checks=excluded,
+                excluded_checks=excused_checks(case),
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
             )

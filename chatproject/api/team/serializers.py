@@ -51,6 +51,16 @@ class ContentField(StrictCharField):
 
 class SendMessageRequest(serializers.Serializer):
     exactly_one_of = ("thread", "to")
+    # The message service's rule, documented: some text, or at least one file.
+    schema_rules = {
+        "anyOf": [
+            {
+                "properties": {"content": text_schema(max_length=settings.CHAT_MESSAGE_MAX_LENGTH)},
+                "required": ["content"],
+            },
+            {"properties": {"files": {"minItems": 1}}, "required": ["files"]},
+        ]
+    }
 
     thread = StrictUUIDField(required=False, help_text="Thread id (an existing thread).")
     to = StrictUUIDField(required=False, help_text="User id (creates the personal thread).")
