@@ -235,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI links between operations (create a thread, post to it, react, pin, remove).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatproject.api.links.add_links",
+    ],
     # One name per choice set that several fields share (Support API, seed 003; the
     # Messenger API's chat and message types, seed 004).
     "ENUM_NAME_OVERRIDES": {

@@ -43,3 +43,27 @@ def text_schema(*, max_length: int) -> dict:
         "maxLength": max_length,
         "pattern": f"^[^\\u0000]*[^{_TRIMMED}][^\\u0000]*$",
     }
+
+
+def optional_text_schema(*, max_length: int) -> dict:
+    """Free text the services accept and may leave empty: at most ``max_length``
+    characters, no NUL character."""
+    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\u0000]*$"}
+
+
+# An http(s) URL as Django's ``URLValidator`` takes one: a host name with a top-level
+# domain of 2+ letters, an optional port, then no whitespace.
+HTTP_URL_PATTERN = (
+    "^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}"
+    "(:[0-9]{1,4})?([/?#][!-~]*)?$"
+)
+
+
+def blank_or_schema(value: dict, *, max_length: int) -> dict:
+    """An optional value the services check (an e-mail, a URL): empty, or ``value``, at
+    most ``max_length`` characters."""
+    return {
+        "type": "string",
+        "maxLength": max_length,
+        "anyOf": [{"type": "string", "maxLength": 0}, {"type": "string", **value}],
+    }

@@ -232,6 +232,11 @@ def _schema(field: forms.Field) -> dict:
     return schema
 
 
+# Marks a parameter whose empty value means "absent" (OpenAPI ``allowEmptyValue``, which
+# drf-spectacular's ``OpenApiParameter`` cannot set; ``SurfaceAutoSchema`` swaps it in).
+EMPTY_IS_ABSENT = "x-empty-is-absent"
+
+
 def query_parameters(filterset_class: type[QueryFilterSet]) -> list[OpenApiParameter]:
     """The OpenAPI query parameters of a list, from its ``FilterSet`` (for ``extend_schema``)."""
     form = filterset_class().form
@@ -241,6 +246,12 @@ def query_parameters(filterset_class: type[QueryFilterSet]) -> list[OpenApiParam
         if isinstance(field, forms.ChoiceField) and not description:
             description = build_choice_description_list(field.choices)
         schema = _schema(field)
+        extensions = None
+        if filterset_class.empty_is_absent:
+            # ``?search=`` or ``?after=`` is no filter, not a malformed one: the document
+            # says so with ``allowEmptyValue`` (``SurfaceAutoSchema`` writes it).
+            schema.pop("minLength", None)
+            extensions = {EMPTY_IS_ABSENT: True}
         parameters.append(
             OpenApiParameter(
                 name,
@@ -249,6 +260,7 @@ def query_parameters(filterset_class: type[QueryFilterSet]) -> list[OpenApiParam
                 description=description,
                 # A list is the parameter repeated: ``?ids=a&ids=b``.
                 explode=True if schema["type"] == "array" else None,
+                extensions=extensions,
             )
         )
     return parameters

@@ -6,10 +6,12 @@ JSON is snake_case, times ISO 8601 UTC, ids UUIDs. No rules live here: those are
 services'.
 """
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatproject.api.common.fields import optional_text_schema, text_schema
 from chatproject.api.common.paging import OFFSET_MAX
 from chatproject.api.messenger.validation import ListOf, Literal, QueryInt, Str, UUIDStr
 from threads.models import Thread
@@ -36,6 +38,14 @@ def absolute(request, name: str, *args) -> str:
 
 
 class ChatCreate(serializers.Serializer):
+    # The view's rule, documented: a direct chat needs another member; a name makes a group.
+    schema_rules = {
+        "anyOf": [
+            {"required": ["name"], "properties": {"name": {"type": "string"}}},
+            {"properties": {"member_ids": {"minItems": 1}}},
+        ]
+    }
+
     member_ids = ListOf(
         child=UUIDStr(),
         max_length=MAX_MEMBERS_PER_REQUEST,
@@ -45,13 +55,40 @@ class ChatCreate(serializers.Serializer):
         required=False,
         allow_null=True,
         max_length=NAME_MAX_LENGTH,
+        schema=text_schema(max_length=NAME_MAX_LENGTH),
         help_text="A name makes a group chat even with one other member.",
     )
 
 
 class MessageCreate(serializers.Serializer):
+    # ``validate`` below and the message service, documented: a text message (the default
+    # type) has some text; an image message has an ``image_id``.
+    schema_rules = {
+        "oneOf": [
+            {
+                "properties": {
+                    "type": {"type": "string", "pattern": "^text$"},
+                    "text": text_schema(max_length=settings.CHAT_MESSAGE_MAX_LENGTH),
+                },
+                "required": ["text"],
+            },
+            {
+                "properties": {
+                    "type": {"type": "string", "pattern": "^image$"},
+                    "image_id": {"type": "string"},
+                },
+                "required": ["type", "image_id"],
+            },
+        ]
+    }
+
     type = Literal(MESSAGE_TYPES, required=False, default="text")
-    text = Str(required=False, allow_null=True, help_text="Required for text messages.")
+    text = Str(
+        required=False,
+        allow_null=True,
+        schema=optional_text_schema(max_length=settings.CHAT_MESSAGE_MAX_LENGTH),
+        help_text="Required for text messages.",
+    )
     image_id = UUIDStr(
         required=False, allow_null=True, help_text="From POST /uploads; image messages."
     )

@@ -49,11 +49,13 @@ class _PydanticField:
 
 
 class Str(_PydanticField, serializers.CharField):
-    """A JSON string, kept as sent (the services trim and check text)."""
+    """A JSON string, kept as sent (the services trim and check text). ``schema``: what the
+    document says of it beyond its type and length (the services' rules, written down)."""
 
     type_error = ("string_type", "Input should be a valid string")
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, schema: dict | None = None, **kwargs):
+        self.schema = schema or {}
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
@@ -148,6 +150,33 @@ class Literal(_PydanticField, serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+class StrSchema(OpenApiSerializerFieldExtension):
+    """A string with its bounds (pydantic's ``max_length``: ``maxLength``)."""
+
+    target_class = Str
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "string", **self.target.schema}
+        if self.target.max_length is not None:
+            schema["maxLength"] = self.target.max_length
+        return schema
+
+
+class ListOfSchema(OpenApiSerializerFieldExtension):
+    """A list with its bounds (pydantic's ``max_length`` on a list: ``maxItems``)."""
+
+    target_class = ListOf
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {
+            "type": "array",
+            "items": auto_schema._map_serializer_field(self.target.child, direction),
+        }
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema
 
 
 class LiteralSchema(OpenApiSerializerFieldExtension):

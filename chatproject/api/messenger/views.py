@@ -31,6 +31,9 @@ from threads import selectors as thread_selectors
 from threads import services as thread_services
 
 VALIDATION_ERROR = OpenApiResponse(s.HTTPValidationError, description="Validation Error")
+# FastAPI documents only what a route declares; ours declare the 404 they raise
+# (``responses={404: {"model": HTTPError}}``), so a client knows the shape.
+NOT_FOUND = OpenApiResponse(s.HTTPError, description="Not Found")
 CHAT_ID = OpenApiParameter("chat_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 UPLOAD_ID = OpenApiParameter("upload_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
@@ -108,6 +111,7 @@ class ChatViewSet(MessengerViewSet):
         request=s.ChatCreate,
         responses={
             201: OpenApiResponse(s.ChatDetail, description="Successful Response"),
+            404: NOT_FOUND,
             422: VALIDATION_ERROR,
         },
     )
@@ -149,6 +153,7 @@ class ChatViewSet(MessengerViewSet):
         parameters=[CHAT_ID, s.Paging],
         responses={
             200: OpenApiResponse(s.ChatWithMessagesPage, description="Successful Response"),
+            404: NOT_FOUND,
             422: VALIDATION_ERROR,
         },
     )
@@ -176,6 +181,7 @@ class ChatViewSet(MessengerViewSet):
         request=s.MessageCreate,
         responses={
             201: OpenApiResponse(s.MessageOut, description="Successful Response"),
+            404: NOT_FOUND,
             422: VALIDATION_ERROR,
         },
     )
@@ -286,6 +292,7 @@ class UploadViewSet(MessengerViewSet):
         parameters=[UPLOAD_ID],
         responses={
             (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
+            404: NOT_FOUND,
             422: VALIDATION_ERROR,
         },
     )
@@ -302,6 +309,7 @@ class UploadViewSet(MessengerViewSet):
         parameters=[UPLOAD_ID],
         responses={
             (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The thumbnail."),
+            404: NOT_FOUND,
             422: VALIDATION_ERROR,
         },
     )

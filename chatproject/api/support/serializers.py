@@ -6,14 +6,68 @@ users, members, responders, tickets, messages) is ours and follows the same styl
 their super identity id. No rules live here: those are the services'.
 """
 
-from drf_spectacular.utils import extend_schema_serializer
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from chatproject.api.common.fields import StrictCharField, StrictUUIDField
+from chatproject.api.common.fields import (
+    HTTP_URL_PATTERN,
+    StrictCharField,
+    StrictUUIDField,
+    blank_or_schema,
+    optional_text_schema,
+    text_schema,
+)
 from chats.models import Message
 from threads.models import Channel, Responder, Ticket, WorkspaceMember
 
 TITLE_MAX_LENGTH = 200
+NAME_MAX_LENGTH = 200
+IDENTIFIER_MAX_LENGTH = 255
+EMAIL_MAX_LENGTH = 254
+
+
+# Request fields whose schema says what the services accept (they trim text, refuse NUL
+# characters and check e-mails and URLs), so a schema-valid value is never refused.
+
+
+@extend_schema_field(text_schema(max_length=NAME_MAX_LENGTH))
+class NameField(StrictCharField):
+    """A required name: not only whitespace."""
+
+
+@extend_schema_field(text_schema(max_length=IDENTIFIER_MAX_LENGTH))
+class IdentifierField(StrictCharField):
+    """A customer's identifier: not only whitespace."""
+
+
+@extend_schema_field(optional_text_schema(max_length=TITLE_MAX_LENGTH))
+class OptionalTextField(StrictCharField):
+    """Optional text (titles, subjects, names): may be blank; 200 characters at most."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", TITLE_MAX_LENGTH)
+        kwargs.setdefault("required", False)
+        super().__init__(allow_null=True, allow_blank=True, **kwargs)
+
+
+@extend_schema_field(blank_or_schema({"format": "email"}, max_length=EMAIL_MAX_LENGTH))
+class OptionalEmailField(OptionalTextField):
+    """Blank, or an e-mail address the customer service validates."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", EMAIL_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(blank_or_schema({"pattern": HTTP_URL_PATTERN}, max_length=NAME_MAX_LENGTH))
+class OptionalUrlField(OptionalTextField):
+    """Blank, or an http(s) URL the responder service validates."""
+
+
+@extend_schema_field(text_schema(max_length=settings.CHAT_MESSAGE_MAX_LENGTH))
+class MessageTextField(StrictCharField):
+    """A message text: the message service trims it and needs some text."""
 
 
 class NullIfBlankCharField(serializers.CharField):
@@ -124,7 +178,7 @@ class CreateChatRequest(serializers.Serializer):
         help_text="The super identity ID of the chat owner: an external user's or a "
         "platform user's (a member of the workspace)."
     )
-    title = StrictCharField(allow_null=True, allow_blank=True, max_length=TITLE_MAX_LENGTH)
+    title = OptionalTextField(required=True)
     responderId = StrictUUIDField(
         required=False,
         allow_null=True,
@@ -140,9 +194,7 @@ class CreateChatRequest(serializers.Serializer):
 
 class UpdateChatRequest(serializers.Serializer):
     lastChatMessageCreatedAt = serializers.DateTimeField(required=False, allow_null=True)
-    title = StrictCharField(
-        required=False, allow_null=True, allow_blank=True, max_length=TITLE_MAX_LENGTH
-    )
+    title = OptionalTextField()
 
 
 class DetailsQuery(serializers.Serializer):
@@ -171,7 +223,7 @@ class ChannelOut(serializers.Serializer):
 
 
 class CreateChannelRequest(serializers.Serializer):
-    name = StrictCharField(max_length=200)
+    name = NameField(max_length=NAME_MAX_LENGTH)
     type = serializers.ChoiceField(choices=Channel.Type.choices)
     responderId = StrictUUIDField(required=False, allow_null=True)
 
@@ -187,9 +239,11 @@ class ExternalUserOut(serializers.Serializer):
 
 
 class CreateExternalUserRequest(serializers.Serializer):
-    identifier = StrictCharField(max_length=255, help_text="Phone number, handle or e-mail.")
-    name = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=200)
-    email = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    identifier = IdentifierField(
+        max_length=IDENTIFIER_MAX_LENGTH, help_text="Phone number, handle or e-mail."
+    )
+    name = OptionalTextField()
+    email = OptionalEmailField()
 
 
 class MemberOut(serializers.Serializer):
@@ -212,9 +266,9 @@ class ResponderOut(serializers.Serializer):
 
 
 class CreateResponderRequest(serializers.Serializer):
-    name = StrictCharField(max_length=200)
+    name = NameField(max_length=NAME_MAX_LENGTH)
     entity = serializers.ChoiceField(choices=Responder.Entity.choices)
-    picture = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=200)
+    picture = OptionalUrlField(help_text="An http(s) URL.")
 
 
 class ResponderVersionOut(serializers.Serializer):
@@ -238,7 +292,7 @@ class CreateMessageRequest(serializers.Serializer):
         help_text="`user`: written as the chat's owner; `assistant`: as its responder; "
         "`agent` and `system`: no author.",
     )
-    content = StrictCharField(trim_whitespace=False, allow_blank=True)
+    content = MessageTextField(trim_whitespace=False)
 
 
 class TicketOut(serializers.Serializer):
@@ -255,10 +309,10 @@ class TicketOut(serializers.Serializer):
 
 class CreateTicketRequest(serializers.Serializer):
     chatId = StrictUUIDField(help_text="The chat the ticket is for; it becomes its ticket.")
-    subject = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=200)
+    subject = OptionalTextField()
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
 
 
 class UpdateTicketRequest(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
-    subject = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=200)
+    subject = OptionalTextField()

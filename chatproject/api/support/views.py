@@ -54,6 +54,11 @@ class SupportError(drf_serializers.Serializer):
 
 
 def error_responses(*statuses: int) -> dict:
+    """The documented errors of an operation. Every operation takes an API key, and a
+    client whose wrong keys pile up is refused with 429 (``Retry-After``) even with a
+    right one, so 429 is documented wherever 401 is."""
+    if 401 in statuses:
+        statuses = (*statuses, 429)
     return {
         status: OpenApiResponse(SupportError, description=errors.CODES[status])
         for status in statuses

@@ -12,9 +12,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatproject.api.common.fields import StrictCharField, StrictUUIDField
+from chatproject.api.common.fields import (
+    StrictCharField,
+    StrictUUIDField,
+    optional_text_schema,
+    text_schema,
+)
 from reactions.models import THUMBS_DOWN, THUMBS_UP
 from threads.models import Thread
+from threads.services import PROJECT_REF_MAX_LENGTH, TITLE_MAX_LENGTH
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_USERS_PER_REQUEST = 500
@@ -45,6 +51,16 @@ class ContentField(StrictCharField):
 
 class SendMessageRequest(serializers.Serializer):
     exactly_one_of = ("thread", "to")
+    # The message service's rule, documented: some text, or at least one file.
+    schema_rules = {
+        "anyOf": [
+            {
+                "properties": {"content": text_schema(max_length=settings.CHAT_MESSAGE_MAX_LENGTH)},
+                "required": ["content"],
+            },
+            {"properties": {"files": {"minItems": 1}}, "required": ["files"]},
+        ]
+    }
 
     thread = StrictUUIDField(required=False, help_text="Thread id (an existing thread).")
     to = StrictUUIDField(required=False, help_text="User id (creates the personal thread).")
@@ -66,6 +82,28 @@ class SendMessageRequest(serializers.Serializer):
 
 
 class CreateThreadRequest(serializers.Serializer):
+    # The thread services' rules, documented: a custom thread (the default type) needs a
+    # name; a group thread needs its project id and may have a name.
+    schema_rules = {
+        "oneOf": [
+            {
+                "properties": {
+                    "type": {"type": "string", "pattern": "^custom$"},
+                    "name": text_schema(max_length=TITLE_MAX_LENGTH),
+                },
+                "required": ["name"],
+            },
+            {
+                "properties": {
+                    "type": {"type": "string", "pattern": "^group$"},
+                    "group": text_schema(max_length=PROJECT_REF_MAX_LENGTH),
+                    "name": optional_text_schema(max_length=TITLE_MAX_LENGTH),
+                },
+                "required": ["type", "group"],
+            },
+        ]
+    }
+
     type = serializers.ChoiceField(choices=["custom", "group"], default="custom")
     name = StrictCharField(required=False, allow_blank=True, help_text="Custom threads.")
     group = StrictCharField(required=False, help_text="Project id (group threads).")
