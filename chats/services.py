@@ -251,6 +251,15 @@ def message_send_once(
     return answer, False
 
 
+def send_keys_clear_expired() -> int:
+    """Delete the ``Idempotency-Key`` rows older than ``CHAT_IDEMPOTENCY_TTL_S`` (they no
+    longer count); returns how many. Run from cron (``manage.py clearsendkeys``), like
+    Django's ``clearsessions``: a reused key clears its own old row, others would stay."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.CHAT_IDEMPOTENCY_TTL_S)
+    deleted, _ = SendKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 @transaction.atomic
 def message_send_direct(
     *,

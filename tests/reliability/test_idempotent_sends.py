@@ -6,9 +6,11 @@ Concurrent duplicates run in real threads on the real database (``transaction=Tr
 """
 
 import datetime
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -138,6 +140,21 @@ def test_a_key_older_than_24_hours_is_forgotten(team_as, alice, custom_thread):
     assert again.status_code == 200 and "Idempotent-Replayed" not in again
     assert Message.objects.filter(text="daily").count() == 2
     assert SendKey.objects.count() == 1
+
+
+def test_clearsendkeys_forgets_only_expired_keys(team_as, alice, custom_thread):
+    c = team_as(alice)
+    send_team(c, {"thread": str(custom_thread.pk), "content": "old"}, key="old")
+    SendKey.objects.update(created_at=SendKey.objects.get().created_at - datetime.timedelta(days=2))
+    send_team(c, {"thread": str(custom_thread.pk), "content": "new"}, key="new")
+    out = io.StringIO()
+
+    call_command("clearsendkeys", stdout=out)
+
+    assert list(SendKey.objects.values_list("key", flat=True)) == ["new"]
+    assert "Deleted 1 " in out.getvalue()
+    retry = send_team(c, {"thread": str(custom_thread.pk), "content": "new"}, key="new")
+    assert retry["Idempotent-Replayed"] == "true"
 
 
 def test_a_refused_send_remembers_nothing_so_the_fixed_retry_posts(team_as, alice, custom_thread):
