@@ -40,11 +40,14 @@ logger = logging.getLogger(__name__)
 
 # Key of the PostgreSQL advisory lock that marks event writers in flight ("chat").
 EVENT_ORDER_LOCK = 0x63686174
-# The in-flight writers other than this session. A bigint advisory key below 2**32 shows in
-# pg_locks as classid 0, objid = key, objsubid 1.
+# The in-flight writers of this database other than this session. pg_locks lists the whole
+# cluster's locks; an advisory lock belongs to one database. A bigint key below 2**32 shows
+# as classid 0, objid = key, objsubid 1.
 _WRITERS_SQL = (
-    "SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory' AND classid = 0"
-    " AND objid = %s AND objsubid = 1 AND granted AND pid <> pg_backend_pid()"
+    "SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory'"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid = 0 AND objid = %s AND objsubid = 1 AND granted"
+    " AND pid <> pg_backend_pid()"
 )
 # A writer still in flight after this long is stuck, not slow: give up rather than hang.
 SETTLE_TIMEOUT_S = 30.0

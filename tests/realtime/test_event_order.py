@@ -198,3 +198,26 @@ def test_a_rolled_back_id_leaves_a_gap_that_does_not_hold_delivery_back(
     # (SQLite hands the rolled-back id out again; PostgreSQL's sequence leaves a gap.)
     assert not Event.objects.filter(thread=custom_thread, type="thread.updated").exists()
     assert [f["data"]["message"]["text"] for f in frames] == ["fast"]
+
+
+@on_postgresql
+def test_writers_in_another_database_of_the_cluster_are_not_waited_for(monkeypatch):
+    # pg_locks lists the whole cluster's locks; other databases (other apps, other test
+    # workers) have their own event writers, which never touch this log.
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        dbname="postgres",
+    )
+    try:
+        other.execute("SELECT pg_advisory_xact_lock_shared(%s)", [events.EVENT_ORDER_LOCK])
+        monkeypatch.setattr(events, "SETTLE_TIMEOUT_S", 1.0)
+        assert selectors.last_event_id() >= 0  # would wait, then raise TimeoutError
+        events.settle()
+    finally:
+        other.close()
