@@ -168,7 +168,7 @@ for u in (alice, bob):
     WorkspaceMember.objects.get_or_create(workspace=ws, user=u)
 _, ta = accounts.token_issue(user=alice)
 _, tb = accounts.token_issue(user=bob)
-m, thread, _ = chats.message_send_direct(workspace=ws, author=alice, recipient=bob, text="hello")
+m, thread, _ = chats.message_send_direct(workspace=ws, actor=alice, recipient=bob, text="hello")
 print("BENCH " + json.dumps({"alice": ta, "bob": tb, "thread": str(thread.pk),
       "alice_id": str(alice.pk), "bob_id": str(bob.pk)}))
 """

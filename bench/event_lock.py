@@ -87,10 +87,10 @@ def measure(args) -> list[dict]:
         def worker(i):
             from django.db import connection as conn
 
-            chats.message_send(thread=chat_threads[i], author=users[i], text="warm")
+            chats.message_send(thread=chat_threads[i], actor=users[i], text="warm")
             barrier.wait()
             while time.monotonic() < stop_at:
-                chats.message_send(thread=chat_threads[i], author=users[i], text="x")
+                chats.message_send(thread=chat_threads[i], actor=users[i], text="x")
                 counts[i] += 1
             conn.close()
 

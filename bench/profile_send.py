@@ -65,9 +65,7 @@ def profile(args):
     for u in (alice, bob):
         WorkspaceMember.objects.get_or_create(workspace=ws, user=u)
     _, token = accounts.token_issue(user=bob)
-    _, thread, _ = chats.message_send_direct(
-        workspace=ws, author=alice, recipient=bob, text="hello"
-    )
+    _, thread, _ = chats.message_send_direct(workspace=ws, actor=alice, recipient=bob, text="hello")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
 
     def send(k):
