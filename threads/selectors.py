@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from chatproject.accounts.models import SuperIdentity
 from chatproject.errors import Id, NotFound
@@ -84,6 +85,40 @@ def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
         return thread_list_for_user(user=user).get(pk=thread_id)
     except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound("Thread not found.") from None
+
+
+class ReadMark(NamedTuple):
+    """A reader's membership of a thread and its read mark, as read with the thread."""
+
+    membership_id: int
+    last_read_at: datetime | None
+
+
+def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMark | None]:
+    """``thread_get_for_user`` plus the user's read mark (``None`` if not a member), from
+    the same query.
+
+    Reading a thread's latest page moves the reader's mark; fetching the mark with the
+    thread spares every history read a second query. Pass it to
+    ``threads.services.thread_mark_read``.
+    """
+    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
+    try:
+        thread = (
+            thread_list_for_user(user=user)
+            .annotate(
+                reader_membership_id=Subquery(mine.values("pk")[:1]),
+                reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
+            )
+            .get(pk=thread_id)
+        )
+    except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound("Thread not found.") from None
+    # Annotations, not model fields: hence getattr.
+    membership_id = getattr(thread, "reader_membership_id", None)
+    if membership_id is None:
+        return thread, None
+    return thread, ReadMark(membership_id, getattr(thread, "reader_last_read_at", None))
 
 
 def membership_get(*, thread: Thread, user: User | None) -> Membership | None:
