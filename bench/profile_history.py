@@ -5,11 +5,12 @@ process, CPU per read, then under pyinstrument.
     python bench/profile_history.py --db pg --n 500  # PostgreSQL (BENCH_PG_URL)
 
 Prints the queries one read makes (SQL, in order), the CPU time per read without the
-profiler (``time.process_time``, the figure least moved by other load on the machine), and
-the pyinstrument call tree (``--html FILE`` writes the interactive one). Django's test
-client drives the full stack minus the ASGI server: middleware, auth, the view, the
-selectors, rendering. The page has files and likes on some messages, so the read does all
-of its work.
+profiler (``time.process_time``, the figure least moved by other load on the machine),
+with ``--asgi N`` the same through the ASGI application N at a time (and, for comparison,
+the smallest authenticated request), and the pyinstrument call tree (``--html FILE``
+writes the interactive one). Django's test client drives the full stack minus the ASGI
+server: middleware, auth, the view, the selectors, rendering. The page has files and
+likes on some messages, so the read does all of its work.
 """
 
 import argparse
@@ -121,7 +122,10 @@ def profile(args):
     )
 
     if args.asgi:
-        asgi_reads(args, url, token)
+        asgi_reads(args, url, token, label="history page")
+        # The smallest authenticated request (one token query, a tiny body): what any
+        # request costs in Django, DRF and the handler before its own work.
+        asgi_reads(args, "/api/v1/users/me", token, label="GET /api/v1/users/me (floor)")
 
     profiler = Profiler(interval=0.0005)
     profiler.start()
@@ -133,7 +137,7 @@ def profile(args):
         Path(args.html).write_text(profiler.output_html())
 
 
-def asgi_reads(args, url, token):
+def asgi_reads(args, url, token, *, label):
     """CPU per read through ``chatproject.asgi.application``, ``args.asgi`` at a time."""
     import asyncio
 
@@ -190,8 +194,8 @@ def asgi_reads(args, url, token):
     asyncio.run(run(args.n))
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
     print(
-        f"ASGI, {args.asgi} at a time, {args.n} reads: {cpu / args.n * 1000:.2f} ms CPU per "
-        f"read, {args.n / wall:.1f} reads/s"
+        f"ASGI, {label}, {args.asgi} at a time, {args.n} requests: "
+        f"{cpu / args.n * 1000:.2f} ms CPU per request, {args.n / wall:.1f} requests/s"
     )
 
 
