@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from chatproject.accounts.models import SuperIdentity
+from chatproject.compiled import CompiledQuery
 from chatproject.errors import Id, NotFound
 from threads.models import (
     Channel,
@@ -71,7 +73,11 @@ def support_staff_q(user: User, *, prefix: str = "") -> Q:
 
 
 def visible_threads_q(user: User) -> Q:
-    """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
+    """A filter for ``Thread`` rows the user may see (one query, no per-row checks).
+
+    Compiled once for all users by ``thread_get_for_reader``: the user may appear only as a
+    value in the filter, never in a Python branch.
+    """
     return Q(is_removed=False) & (member_q(user) | support_staff_q(user))
 
 
@@ -94,31 +100,48 @@ class ReadMark(NamedTuple):
     last_read_at: datetime | None
 
 
+def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    user = get_user_model()(pk=user_id)
+    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
+    return (
+        thread_list_for_user(user=user)
+        .filter(pk=thread_id)
+        .annotate(
+            reader_membership_id=Subquery(mine.values("pk")[:1]),
+            reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
+        )
+        .values_list(*_THREAD_COLUMNS, "reader_membership_id", "reader_last_read_at")
+    )
+
+
+_THREAD_COLUMNS = [f.attname for f in Thread._meta.concrete_fields]
+_READER_QUERY = CompiledQuery(_reader_query, user_id=uuid.UUID, thread_id=uuid.UUID)
+
+
 def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMark | None]:
     """``thread_get_for_user`` plus the user's read mark (``None`` if not a member), from
     the same query.
 
     Reading a thread's latest page moves the reader's mark; fetching the mark with the
     thread spares every history read a second query. Pass it to
-    ``threads.services.thread_mark_read``.
+    ``threads.services.thread_mark_read``. The query is ``visible_threads_q`` like every
+    other visibility question; it is compiled once (``chatproject.compiled``) because it is
+    asked on every history read.
     """
-    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
     try:
-        thread = (
-            thread_list_for_user(user=user)
-            .annotate(
-                reader_membership_id=Subquery(mine.values("pk")[:1]),
-                reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
-            )
-            .get(pk=thread_id)
-        )
-    except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
+        key = thread_id if isinstance(thread_id, uuid.UUID) else uuid.UUID(str(thread_id))
+    except (ValueError, TypeError, AttributeError):
         raise NotFound("Thread not found.") from None
-    # Annotations, not model fields: hence getattr.
-    membership_id = getattr(thread, "reader_membership_id", None)
+    rows = _READER_QUERY.rows(user_id=user.pk, thread_id=key)
+    if not rows:
+        raise NotFound("Thread not found.")
+    [row] = rows
+    n = len(_THREAD_COLUMNS)
+    thread = Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, row[:n])
+    membership_id, last_read_at = row[n], row[n + 1]
     if membership_id is None:
         return thread, None
-    return thread, ReadMark(membership_id, getattr(thread, "reader_last_read_at", None))
+    return thread, ReadMark(membership_id, last_read_at)
 
 
 def membership_get(*, thread: Thread, user: User | None) -> Membership | None:
