@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -85,11 +84,58 @@ def thread_list_for_user(*, user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible_threads_q(user))
 
 
+def _visible_thread_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    user = get_user_model()(pk=user_id)
+    return thread_list_for_user(user=user).filter(pk=thread_id)
+
+
+def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    user = get_user_model()(pk=user_id)
+    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
+    return _visible_thread_query(user_id=user_id, thread_id=thread_id).annotate(
+        reader_membership_id=Subquery(mine.values("pk")[:1]),
+        reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
+    )
+
+
+# The per-request visibility lookups, compiled once (chatproject.compiled).
+_THREAD_COLUMNS = [f.attname for f in Thread._meta.concrete_fields]
+_VISIBLE_THREAD = CompiledQuery(
+    lambda **ids: _visible_thread_query(**ids).values_list(*_THREAD_COLUMNS),
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+_VISIBLE_THREAD_ID = CompiledQuery(
+    lambda **ids: _visible_thread_query(**ids).values_list("pk")[:1],
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+_READER_QUERY = CompiledQuery(
+    lambda **ids: _reader_query(**ids).values_list(
+        *_THREAD_COLUMNS, "reader_membership_id", "reader_last_read_at"
+    ),
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+
+
 def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
-    """The thread if the user may see it; ``NotFound`` whether it is missing or hidden."""
+    """The thread if the user may see it; ``NotFound`` whether it is missing or hidden.
+
+    Asked by nearly every request about a thread, on every surface, so its query is
+    compiled once (``chatproject.compiled``); it is ``visible_threads_q`` all the same.
+    """
+    key = _thread_key(thread_id)
+    rows = _VISIBLE_THREAD.rows(user_id=user.pk, thread_id=key)
+    if not rows:
+        raise NotFound("Thread not found.")
+    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
+
+
+def _thread_key(thread_id: Id) -> uuid.UUID:
     try:
-        return thread_list_for_user(user=user).get(pk=thread_id)
-    except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
+        return thread_id if isinstance(thread_id, uuid.UUID) else uuid.UUID(str(thread_id))
+    except (ValueError, TypeError, AttributeError):
         raise NotFound("Thread not found.") from None
 
 
@@ -98,24 +144,6 @@ class ReadMark(NamedTuple):
 
     membership_id: int
     last_read_at: datetime | None
-
-
-def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
-    user = get_user_model()(pk=user_id)
-    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
-    return (
-        thread_list_for_user(user=user)
-        .filter(pk=thread_id)
-        .annotate(
-            reader_membership_id=Subquery(mine.values("pk")[:1]),
-            reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
-        )
-        .values_list(*_THREAD_COLUMNS, "reader_membership_id", "reader_last_read_at")
-    )
-
-
-_THREAD_COLUMNS = [f.attname for f in Thread._meta.concrete_fields]
-_READER_QUERY = CompiledQuery(_reader_query, user_id=uuid.UUID, thread_id=uuid.UUID)
 
 
 def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMark | None]:
@@ -128,10 +156,7 @@ def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMar
     other visibility question; it is compiled once (``chatproject.compiled``) because it is
     asked on every history read.
     """
-    try:
-        key = thread_id if isinstance(thread_id, uuid.UUID) else uuid.UUID(str(thread_id))
-    except (ValueError, TypeError, AttributeError):
-        raise NotFound("Thread not found.") from None
+    key = _thread_key(thread_id)
     rows = _READER_QUERY.rows(user_id=user.pk, thread_id=key)
     if not rows:
         raise NotFound("Thread not found.")
@@ -162,7 +187,7 @@ def can_see_thread(*, thread: Thread, user: User | None) -> bool:
     """
     if user is None:
         return False
-    return Thread.objects.filter(visible_threads_q(user), pk=thread.pk).exists()
+    return bool(_VISIBLE_THREAD_ID.rows(user_id=user.pk, thread_id=_thread_key(thread.pk)))
 
 
 def can_moderate_thread(*, thread: Thread, user: User) -> bool:

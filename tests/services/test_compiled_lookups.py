@@ -1,6 +1,7 @@
 """Lookups compiled once and run with each caller's values (``chatproject.compiled``):
-the thread a reader may see with their read mark, and the live token of a request. Each
-must answer exactly what the uncompiled ORM query answers, for every caller in turn."""
+the thread a user may see (with or without their read mark), whether they may see it, and
+the live token of a request. Each must answer exactly what the uncompiled ORM query
+answers, for every caller in turn."""
 
 import uuid
 
@@ -78,3 +79,26 @@ def test_a_shape_that_does_not_pass_a_placeholder_as_a_parameter_is_refused(db):
     )
     with pytest.raises(RuntimeError, match="thread_id"):
         ignores_its_id.rows(thread_id=uuid.uuid4())
+
+
+def test_every_visibility_lookup_agrees_with_the_uncompiled_filter(
+    custom_thread, session_thread, support_chat, alice, bob, carol, agent, outsider
+):
+    gone = thread_services.custom_thread_create(
+        workspace=custom_thread.workspace, creator=alice, title="Gone", members=[bob]
+    )
+    thread_services.thread_remove(thread=gone, actor=alice)
+    for user in (alice, bob, carol, agent, outsider):
+        for thread in (custom_thread, session_thread, support_chat, gone):
+            expected = Thread.objects.filter(
+                selectors.visible_threads_q(user), pk=thread.pk
+            ).exists()
+            assert selectors.can_see_thread(thread=thread, user=user) is expected
+            if expected:
+                assert selectors.thread_get_for_user(user=user, thread_id=thread.pk) == thread
+                assert reader(user, thread.pk)[0] == thread
+            else:
+                with pytest.raises(NotFound):
+                    selectors.thread_get_for_user(user=user, thread_id=thread.pk)
+                with pytest.raises(NotFound):
+                    reader(user, thread.pk)
