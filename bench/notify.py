@@ -1,5 +1,7 @@
 """Notify figure: alice sends over REST, bob hears it on /ws/events/; latency from the start
 of the send to bob's ``message.created`` frame, p50/p99 over ``--n`` sends ``--gap`` apart.
+The send's own round trip (POST to its answer) is printed beside it: the frame can only
+come after the send's commit, so that part of the latency is the send's, not delivery's.
 
     python bench/notify.py                           # SQLite, daphne
     python bench/notify.py --db pg --server uvicorn  # PostgreSQL (BENCH_PG_URL), uvicorn
@@ -24,6 +26,7 @@ async def run(server: Server, args) -> list[dict]:
     ws_url = server.base.replace("http", "ws") + f"/ws/events/?token={server.facts['bob']}"
     started: dict[str, float] = {}
     latencies: list[float] = []
+    round_trips: list[float] = []
     arrived = asyncio.Event()
     async with (
         aiohttp.ClientSession() as http,
@@ -52,16 +55,20 @@ async def run(server: Server, args) -> list[dict]:
                 headers=server.headers("alice"),
             ) as r:
                 await r.read()
+            round_trips.append(time.perf_counter() - t0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(arrived.wait(), 10)
             if k == 4:
                 latencies.clear()  # the first five warm up
+                round_trips.clear()
             await asyncio.sleep(args.gap)
         listener.cancel()
     row = summary("send -> other user notified", latencies, 0)
     row.pop("per_s")
     row["lost"] = args.n - len(latencies)
-    return [row]
+    sends = summary("the send's own round trip (POST -> 200)", round_trips, 0)
+    sends.pop("per_s")
+    return [row, sends]
 
 
 def main():

@@ -3,7 +3,8 @@
     python bench/profile_send.py                 # 300 sends, SQLite scratch database
     python bench/profile_send.py --db pg --n 500 # PostgreSQL (BENCH_PG_URL)
 
-Prints the queries one send makes (SQL, in order), the mean wall time per send, and the
+Prints the queries one send makes (SQL, in order), CPU per send without the profiler
+(``time.process_time``), the mean wall time per send under it, and the
 pyinstrument call tree (``--html FILE`` writes the interactive one). Django's test client
 drives the full stack minus the ASGI server: middleware, auth, the view, the service,
 the event, publish to the in-memory channel layer.
@@ -65,9 +66,7 @@ def profile(args):
     for u in (alice, bob):
         WorkspaceMember.objects.get_or_create(workspace=ws, user=u)
     _, token = accounts.token_issue(user=bob)
-    _, thread, _ = chats.message_send_direct(
-        workspace=ws, author=alice, recipient=bob, text="hello"
-    )
+    _, thread, _ = chats.message_send_direct(workspace=ws, actor=alice, recipient=bob, text="hello")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
 
     def send(k):
@@ -85,6 +84,15 @@ def profile(args):
     print(f"queries per send: {len(queries.captured_queries)}")
     for q in queries.captured_queries:
         print("  ", q["sql"][:150])
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    for k in range(args.n):
+        send(f"plain {k}")
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    print(
+        f"\n{args.n} sends: {cpu / args.n * 1000:.2f} ms CPU per send, "
+        f"{wall / args.n * 1000:.2f} ms wall (no profiler)"
+    )
 
     profiler = Profiler(interval=0.0005)
     t0 = time.perf_counter()

@@ -2,9 +2,10 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
+
+from chatproject.handlers import get_asgi_application
+
 django_asgi_app = get_asgi_application()
 
 from chatproject.production import refuse_insecure_start  # noqa: E402

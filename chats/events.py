@@ -1,5 +1,6 @@
 """Events of the chats app: what subscribers hear when messages change."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from chats.models import Attachment, Message
@@ -18,8 +19,16 @@ def attachment_payload(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """Enough to render the message without another request."""
+def message_payload(
+    message: Message, *, attachments: Iterable[Attachment] | None = None
+) -> dict[str, Any]:
+    """Enough to render the message without another request.
+
+    ``attachments``: the message's files when the caller knows them (a send without files
+    knows there are none), sparing the query.
+    """
+    if attachments is None:
+        attachments = message.attachments.all()
     author = message.author
     external = message.author_external
     responder = message.author_responder
@@ -38,17 +47,22 @@ def message_payload(message: Message) -> dict[str, Any]:
         "role": message.role,
         "text": message.text,
         "reply_to": message.reply_to_id,
-        "attachments": [attachment_payload(a) for a in message.attachments.all()],
+        "attachments": [attachment_payload(a) for a in attachments],
         "created_at": message.created_at,
         "edited_at": message.edited_at,
         "client_id": message.client_id,
     }
 
 
-def message_changed(message: Message, type: str) -> Event:
-    """``message.created`` / ``message.updated`` / ``message.restored`` with the message."""
+def message_changed(
+    message: Message, type: str, *, attachments: Iterable[Attachment] | None = None
+) -> Event:
+    """``message.created`` / ``message.updated`` / ``message.restored`` with the message
+    (``attachments`` as in ``message_payload``)."""
     return record(
-        thread_id=message.thread_id, type=type, payload={"message": message_payload(message)}
+        thread_id=message.thread_id,
+        type=type,
+        payload={"message": message_payload(message, attachments=attachments)},
     )
 
 

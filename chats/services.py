@@ -166,7 +166,8 @@ def message_send(
     if wanted:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
-    events.message_changed(message, "message.created")
+    # Without files the event's attachment list is known to be empty: no query for it.
+    events.message_changed(message, "message.created", attachments=None if wanted else ())
     return message
 
 
@@ -485,5 +486,6 @@ def support_message_send(*, chat: Thread, role: str, text: str | None, actor: Ac
     now = timezone.now()
     message = Message.objects.create(thread=thread, role=role, text=text, created_at=now, **authors)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
-    events.message_changed(message, "message.created")
+    # A support message has no files: no query for them.
+    events.message_changed(message, "message.created", attachments=())
     return message

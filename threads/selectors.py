@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from chatproject.accounts.models import SuperIdentity
+from chatproject.compiled import CompiledQuery
 from chatproject.errors import Id, NotFound
 from threads.models import (
     Channel,
@@ -70,7 +72,11 @@ def support_staff_q(user: User, *, prefix: str = "") -> Q:
 
 
 def visible_threads_q(user: User) -> Q:
-    """A filter for ``Thread`` rows the user may see (one query, no per-row checks)."""
+    """A filter for ``Thread`` rows the user may see (one query, no per-row checks).
+
+    Compiled once for all users by ``thread_get_for_reader``: the user may appear only as a
+    value in the filter, never in a Python branch.
+    """
     return Q(is_removed=False) & (member_q(user) | support_staff_q(user))
 
 
@@ -87,12 +93,89 @@ def thread_list_for_user(*, user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible_threads_q(user))
 
 
+def _visible_thread_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    user = get_user_model()(pk=user_id)
+    return thread_list_for_user(user=user).filter(pk=thread_id)
+
+
+def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    user = get_user_model()(pk=user_id)
+    mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
+    return _visible_thread_query(user_id=user_id, thread_id=thread_id).annotate(
+        reader_membership_id=Subquery(mine.values("pk")[:1]),
+        reader_last_read_at=Subquery(mine.values("last_read_at")[:1]),
+    )
+
+
+# The per-request visibility lookups, compiled once (chatproject.compiled).
+_THREAD_COLUMNS = [f.attname for f in Thread._meta.concrete_fields]
+_VISIBLE_THREAD = CompiledQuery(
+    lambda **ids: _visible_thread_query(**ids).values_list(*_THREAD_COLUMNS),
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+_VISIBLE_THREAD_ID = CompiledQuery(
+    lambda **ids: _visible_thread_query(**ids).values_list("pk")[:1],
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+_READER_QUERY = CompiledQuery(
+    lambda **ids: _reader_query(**ids).values_list(
+        *_THREAD_COLUMNS, "reader_membership_id", "reader_last_read_at"
+    ),
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
+
+
 def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
-    """The thread if the user may see it; ``NotFound`` whether it is missing or hidden."""
+    """The thread if the user may see it; ``NotFound`` whether it is missing or hidden.
+
+    Asked by nearly every request about a thread, on every surface, so its query is
+    compiled once (``chatproject.compiled``); it is ``visible_threads_q`` all the same.
+    """
+    key = _thread_key(thread_id)
+    rows = _VISIBLE_THREAD.rows(user_id=user.pk, thread_id=key)
+    if not rows:
+        raise NotFound("Thread not found.")
+    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
+
+
+def _thread_key(thread_id: Id) -> uuid.UUID:
     try:
-        return thread_list_for_user(user=user).get(pk=thread_id)
-    except (Thread.DoesNotExist, ValueError, TypeError, ValidationError):
+        return thread_id if isinstance(thread_id, uuid.UUID) else uuid.UUID(str(thread_id))
+    except (ValueError, TypeError, AttributeError):
         raise NotFound("Thread not found.") from None
+
+
+class ReadMark(NamedTuple):
+    """A reader's membership of a thread and its read mark, as read with the thread."""
+
+    membership_id: int
+    last_read_at: datetime | None
+
+
+def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMark | None]:
+    """``thread_get_for_user`` plus the user's read mark (``None`` if not a member), from
+    the same query.
+
+    Reading a thread's latest page moves the reader's mark; fetching the mark with the
+    thread spares every history read a second query. Pass it to
+    ``threads.services.thread_mark_read``. The query is ``visible_threads_q`` like every
+    other visibility question; it is compiled once (``chatproject.compiled``) because it is
+    asked on every history read.
+    """
+    key = _thread_key(thread_id)
+    rows = _READER_QUERY.rows(user_id=user.pk, thread_id=key)
+    if not rows:
+        raise NotFound("Thread not found.")
+    [row] = rows
+    n = len(_THREAD_COLUMNS)
+    thread = Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, row[:n])
+    membership_id, last_read_at = row[n], row[n + 1]
+    if membership_id is None:
+        return thread, None
+    return thread, ReadMark(membership_id, last_read_at)
 
 
 def membership_get(*, thread: Thread, user: User | None) -> Membership | None:
@@ -113,7 +196,7 @@ def can_see_thread(*, thread: Thread, user: User | None) -> bool:
     """
     if user is None:
         return False
-    return Thread.objects.filter(visible_threads_q(user), pk=thread.pk).exists()
+    return bool(_VISIBLE_THREAD_ID.rows(user_id=user.pk, thread_id=_thread_key(thread.pk)))
 
 
 def can_moderate_thread(*, thread: Thread, user: User) -> bool:

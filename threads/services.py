@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,7 +44,6 @@ from threads.models import (
 
 if TYPE_CHECKING:
     from chatproject.accounts.models import User
-    from chats.models import Message
 
 TITLE_MAX_LENGTH: int = Thread._meta.get_field("title").max_length or 0
 PROJECT_REF_MAX_LENGTH: int = Thread._meta.get_field("project_ref").max_length or 0
@@ -361,27 +360,45 @@ def session_join(*, thread: Thread, actor: User) -> Membership:
     return membership
 
 
-def thread_mark_read(*, thread: Thread, actor: User, up_to: Message) -> Membership | None:
+class Timed(Protocol):
+    """Anything with the creation time of a message: a ``Message`` or a history row."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def thread_mark_read(
+    *,
+    thread: Thread,
+    actor: User,
+    up_to: Timed,
+    known: selectors.ReadMark | None = None,
+) -> Membership | None:
     """Move the reader's mark up to the message ``up_to`` they have just read.
 
     The mark is the ``created_at`` of the newest message read (never the clock), so it
     only moves when a newer message has really been read. Guarantees: the mark never moves
     back; reading what was already read writes nothing and announces nothing (one indexed
-    SELECT, no lock, no transaction); a moved mark and its ``read.updated`` event (to the
-    reader only) commit together. ``NotFound`` if the reader is not a member or the thread
-    is removed. Returns the membership when the mark moved, else ``None``.
+    SELECT, no lock, no transaction; none at all when the caller passes the mark it read
+    with the thread as ``known``, from ``selectors.thread_get_for_reader``); a moved mark
+    and its ``read.updated`` event (to the reader only) commit together. ``NotFound`` if
+    the reader is not a member or the thread is removed. Returns the membership when the
+    mark moved, else ``None``.
     """
     mark = up_to.created_at
-    row = (
-        Membership.objects.filter(thread_id=thread.pk, user=actor)
-        .values_list("pk", "last_read_at")
-        .first()
-    )
-    if row is None:
-        raise NotFound("Thread not found.")
-    if row[1] is not None and row[1] >= mark:
+    if known is None:
+        row = (
+            Membership.objects.filter(thread_id=thread.pk, user=actor)
+            .values_list("pk", "last_read_at")
+            .first()
+        )
+        if row is None:
+            raise NotFound("Thread not found.")
+        known = selectors.ReadMark(*row)
+    if known.last_read_at is not None and known.last_read_at >= mark:
         return None  # the cheap path: most reads re-read what was already read
-    return _move_read_mark(thread_id=thread.pk, membership_id=row[0], mark=mark)
+    # A stale ``known`` is harmless: the move is conditional on the row as it is now.
+    return _move_read_mark(thread_id=thread.pk, membership_id=known.membership_id, mark=mark)
 
 
 @transaction.atomic

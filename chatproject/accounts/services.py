@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from chatproject.accounts import access, throttle
 from chatproject.accounts.models import AccessToken, ApiKey, User
 from chatproject.actors import SYSTEM, Actor
+from chatproject.compiled import CompiledQuery
 from chatproject.errors import InvalidInput, PermissionDenied, TooManyAttempts
 from chatproject.text import clean_text
 
@@ -94,17 +96,35 @@ def token_obtain(*, username: str, password: str, client: str) -> tuple[AccessTo
     return token_issue(user=user, name="password grant")
 
 
+_TOKEN_COLUMNS = [f.attname for f in AccessToken._meta.concrete_fields]
+_USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+
+
+def _live_token_query(*, token_hash: str, kind: str) -> QuerySet[AccessToken]:
+    return AccessToken.objects.filter(
+        token_hash=token_hash, kind=kind, revoked_at__isnull=True, user__is_active=True
+    ).values_list(*_TOKEN_COLUMNS, *(f"user__{column}" for column in _USER_COLUMNS))
+
+
+# Asked on every API request: compiled once (see chatproject.compiled).
+_LIVE_TOKEN = CompiledQuery(_live_token_query, token_hash=str, kind=str)
+
+
 def token_authenticate(raw: str, *, kind: str) -> AccessToken | None:
-    """The live token of this kind for ``raw``, or ``None`` (unknown, revoked, inactive user)."""
+    """The live token of this kind for ``raw``, or ``None`` (unknown, revoked, inactive user).
+
+    One query: the token and its user together.
+    """
     if not raw:
         return None
-    token = (
-        AccessToken.objects.select_related("user")
-        .filter(token_hash=digest(raw), kind=kind, revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is not None:
-        _touch(AccessToken, token)
+    rows = _LIVE_TOKEN.rows(token_hash=digest(raw), kind=kind)
+    if not rows:
+        return None
+    row = rows[0]
+    n = len(_TOKEN_COLUMNS)
+    token = AccessToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_COLUMNS, row[:n])
+    token.user = User.from_db(DEFAULT_DB_ALIAS, _USER_COLUMNS, row[n:])
+    _touch(AccessToken, token)
     return token
 
 

@@ -170,6 +170,41 @@ class ChatMessage(serializers.Serializer):
         return [str(r.user_id) for r in message.thumbs if r.name == THUMBS_DOWN]
 
 
+def chat_message_rows(rows, *, request) -> list[dict]:
+    """History rows (``chats.selectors.MessageRow``) in exactly ``ChatMessage``'s shape.
+
+    ``ChatMessage`` stays the documented schema; this writes the same keys in the same
+    order with plain dicts, because a page of 20 through DRF's field machinery cost about
+    a fifth of a history read's CPU. ``tests/api/team/test_messages.py`` checks the two
+    agree, files, likes and replies included.
+    """
+    out = []
+    for row in rows:
+        out.append(
+            {
+                "_id": str(row.id),
+                "thread": str(row.thread_id),
+                "from": str(row.author_id) if row.author_id is not None else None,
+                "content": row.text,
+                "files": [
+                    {
+                        "_id": str(f.id),
+                        "name": f.name,
+                        "size": f.size,
+                        "type": f.content_type,
+                        "url": request.build_absolute_uri(reverse("team-file-detail", args=[f.id])),
+                    }
+                    for f in row.files
+                ],
+                "likes": [str(user_id) for user_id, name in row.thumbs if name == THUMBS_UP],
+                "dislikes": [str(user_id) for user_id, name in row.thumbs if name == THUMBS_DOWN],
+                "replyTo": str(row.reply_to_id) if row.reply_to_id is not None else None,
+                "createdAt": epoch_ms(row.created_at),
+            }
+        )
+    return out
+
+
 class ChatThread(serializers.Serializer):
     """A chat thread as the caller sees it. ``group`` is set on group threads only and
     ``name`` on custom threads only; ``users`` on every thread (a group thread's current

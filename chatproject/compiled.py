@@ -1,0 +1,87 @@
+"""Hot read queries of a fixed shape, compiled to SQL once per database and then run with
+new values.
+
+Building and compiling a queryset costs far more than running it: the thread visibility
+lookup (two ``EXISTS`` from ``visible_threads_q`` plus the reader's mark) takes ~2.5 ms of
+CPU to build and compile and ~0.1 ms to run on SQLite. Queries asked on every request with
+only their values changing are therefore compiled once: ``build`` is called with
+placeholder values, the ORM compiles it as usual, and each later call runs that SQL with
+the placeholders' parameters swapped for the real values. The query is still written
+once, with the ORM and the same ``Q`` objects as everywhere else; only its compilation is
+reused. A shape whose placeholders the compiler does not pass as parameters (inlined into
+the SQL) is refused at first use, loudly, rather than run wrong.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+
+class CompiledQuery:
+    """``build(**placeholders)`` is a ``values_list`` queryset; ``rows(**values)`` runs it.
+
+    Placeholders are UUIDs or strings (ids, hashes): values the ORM always sends as
+    parameters. ``rows`` returns the rows as lists, converted like the queryset's own.
+
+    ``build`` runs once per database with placeholder values (a user is ``User(pk=...)``,
+    nothing else set), so it must use them only as values in the query: a Python branch
+    on them (``if user.is_staff``) would be decided once, for a user who does not exist.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **kinds: type) -> None:
+        self.build = build
+        self.kinds = kinds  # placeholder name -> uuid.UUID or str
+        self._compiled: dict[str, tuple[str, list[Any], list[str | None], Any, dict]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[list[Any]]:
+        connection = connections[using]
+        compiled = self._compiled.get(using) or self._compile(using)
+        sql, constants, slots, compiler, converters = compiled
+        params = [
+            constant if slot is None else _prep(values[slot], constant)
+            for constant, slot in zip(constants, slots, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if converters:
+            return list(compiler.apply_converters(found, converters))
+        return [list(row) for row in found]
+
+    def _compile(self, using: str):
+        placeholders: dict[str, Any] = {
+            name: uuid.uuid4() if kind is uuid.UUID else f"placeholder-{uuid.uuid4()}"
+            for name, kind in self.kinds.items()
+        }
+        queryset = self.build(**placeholders)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots: list[str | None] = []
+        for param in params:
+            slots.append(next((n for n, v in placeholders.items() if param in (v, _hex(v))), None))
+        missing = set(placeholders) - set(slots)
+        if missing:
+            raise RuntimeError(f"placeholders {sorted(missing)} are not parameters of {sql!r}")
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        compiled = (sql, list(params), slots, compiler, converters)
+        with self._lock:
+            self._compiled[using] = compiled
+        return compiled
+
+
+def _hex(value: Any) -> Any:
+    return value.hex if isinstance(value, uuid.UUID) else value
+
+
+def _prep(value: Any, like: Any) -> Any:
+    """``value`` in the form the compiler gave its placeholder (UUID, or its hex on SQLite)."""
+    if isinstance(like, str) and isinstance(value, uuid.UUID):
+        return value.hex
+    return value

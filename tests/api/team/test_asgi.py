@@ -1,0 +1,70 @@
+"""Requests through the served ASGI application (``chatproject.asgi``), whose handler runs
+the middleware chain and the view in one worker thread (``chatproject.handlers``): they
+must answer exactly what Django's own handling answers, middleware included."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import HttpCommunicator
+
+from chatproject.asgi import application
+from chats.models import Message
+from tests import factories
+from tests.api.team.conftest import TeamClient, send
+from threads.models import Event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def through_asgi(method: str, path: str, token: str, body: dict | None = None) -> dict:
+    headers = [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())]
+    raw = b""
+    if body is not None:
+        raw = json.dumps(body).encode()
+        headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-length", str(len(raw)).encode()))
+    communicator = HttpCommunicator(application, method, path, body=raw, headers=headers)
+    response = async_to_sync(communicator.get_response)(timeout=10)
+    response["headers"] = {k.decode().lower(): v.decode() for k, v in response["headers"]}
+    return response
+
+
+def test_a_history_read_answers_as_django_does_with_every_middleware_header(
+    personal_thread, alice, bob
+):
+    for i in range(3):
+        send(personal_thread, (alice, bob)[i % 2], f"m{i}")
+    token = factories.user_token(alice)
+    path = f"/api/v1/chat/threads/{personal_thread.id}/messages"
+
+    served = through_asgi("GET", path, token)
+    expected = TeamClient(token).get(path)
+
+    assert served["status"] == 200
+    assert json.loads(served["body"]) == expected.json()
+    assert served["headers"]["content-security-policy"] == expected["Content-Security-Policy"]
+    assert served["headers"]["x-frame-options"] == "DENY"
+
+
+def test_errors_keep_the_surface_format(personal_thread, alice, outsider):
+    path = f"/api/v1/chat/threads/{personal_thread.id}/messages"
+    served = through_asgi("GET", path, factories.user_token(outsider))
+    assert served["status"] == 404
+    assert json.loads(served["body"])["error"]["code"]
+
+
+def test_a_send_commits_the_message_and_its_event(personal_thread, alice):
+    since = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    served = through_asgi(
+        "POST",
+        "/api/v1/chat/messages",
+        factories.user_token(alice),
+        {"thread": str(personal_thread.id), "content": "over asgi"},
+    )
+
+    assert served["status"] == 200
+    message = Message.objects.get(pk=json.loads(served["body"])["message"])
+    assert message.text == "over asgi"
+    assert Event.objects.filter(id__gt=since, type="message.created").count() == 1
