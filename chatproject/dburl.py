@@ -24,7 +24,7 @@ POOL_TIMEOUT_S = 10.0
 
 def sqlite_config(path: Path | str) -> dict:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "chatproject.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",

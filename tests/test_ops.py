@@ -42,7 +42,7 @@ SCHEMA_FILE = Path(settings.BASE_DIR) / "openapi" / "schema.yml"
 def test_sqlite_relative_path_is_under_the_project():
     config = dburl.parse("sqlite:///db.sqlite3", base_dir=Path("/srv/chat"))
 
-    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["ENGINE"] == "chatproject.sqlite"  # Django's, with a writer queue
     assert config["NAME"] == "/srv/chat/db.sqlite3"
     assert config["TEST"]["NAME"] == "/srv/chat/db_test.sqlite3"
 

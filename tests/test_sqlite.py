@@ -128,3 +128,48 @@ def test_a_writer_waits_for_a_long_transaction_instead_of_failing(workspace, ali
     texts = Message.objects.filter(thread=thread).order_by("created_at")
     assert list(texts.values_list("text", flat=True)) == ["slow", "2nd"]
     assert Thread.objects.get(pk=thread.pk).event_seq == 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backend's writer queue")
+def test_the_process_writer_queue_is_released_on_every_way_out(workspace, alice):
+    # Writers of one process queue on one lock before BEGIN IMMEDIATE (chatproject.sqlite):
+    # a transaction that ended without releasing it would stop every later writer.
+    from chatproject.sqlite.base import _writer_lock
+
+    queue = _writer_lock(str(connection.settings_dict["NAME"]))
+    with transaction.atomic():
+        thread_services.custom_thread_create(
+            workspace=workspace, creator=alice, title="Committed", members=[]
+        )
+        assert queue.locked()
+    assert not queue.locked()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert queue.locked()
+        raise RuntimeError("rolled back")
+    assert not queue.locked()
+
+    connection.ensure_connection()
+    connection._start_transaction_under_autocommit()  # a BEGIN, then the connection dies
+    assert queue.locked()
+    connection.close()
+    assert not queue.locked()
+    assert Thread.objects.filter(title="Committed").exists()
+
+    waited = {}
+
+    def second_writer():
+        try:
+            start = time.monotonic()
+            with transaction.atomic():
+                waited["s"] = time.monotonic() - start
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        other = threading.Thread(target=second_writer)
+        other.start()
+        other.join(0.3)
+        assert other.is_alive()  # queued behind this transaction, in the process
+    other.join(10)
+    assert waited["s"] >= 0.3
