@@ -81,14 +81,21 @@ def other_thread(workspace, alice, bob):
     )
 
 
-@on_postgresql
-def test_writers_do_not_wait_for_each_other(custom_thread, other_thread, alice):
+def _open_writer_then_send(custom_thread, other_thread, alice, *, wait_s: float):
+    """A writer that drew an event id in ``custom_thread`` and stays open, then a send to
+    ``other_thread`` given ``wait_s`` to finish. Returns (slow, fast)."""
     slow = SlowWriter(custom_thread)
     slow.start()
     assert slow.drawn.wait(10)
     fast = Sender(other_thread, alice, "hi")
     fast.start()
-    fast.join(5)
+    fast.join(wait_s)
+    return slow, fast
+
+
+@on_postgresql
+def test_writers_do_not_wait_for_each_other(custom_thread, other_thread, alice):
+    slow, fast = _open_writer_then_send(custom_thread, other_thread, alice, wait_s=5)
     assert not fast.is_alive(), "a writer waited for another writer's transaction"
     assert fast.message.pk is not None and slow.is_alive()
     slow.release.set()
@@ -98,12 +105,7 @@ def test_writers_do_not_wait_for_each_other(custom_thread, other_thread, alice):
 
 @on_sqlite
 def test_sqlite_admits_one_writer_so_ids_commit_in_order(custom_thread, other_thread, alice):
-    slow = SlowWriter(custom_thread)
-    slow.start()
-    assert slow.drawn.wait(10)
-    fast = Sender(other_thread, alice, "hi")
-    fast.start()
-    fast.join(0.5)
+    slow, fast = _open_writer_then_send(custom_thread, other_thread, alice, wait_s=0.5)
     assert fast.is_alive(), "a second writer drew an event id while the first was open"
     slow.release.set()
     slow.join(10)
@@ -113,12 +115,7 @@ def test_sqlite_admits_one_writer_so_ids_commit_in_order(custom_thread, other_th
 
 @on_postgresql
 def test_the_resume_point_waits_for_a_lower_id_still_in_flight(custom_thread, other_thread, alice):
-    slow = SlowWriter(custom_thread)
-    slow.start()
-    assert slow.drawn.wait(10)
-    fast = Sender(other_thread, alice, "hi")
-    fast.start()
-    fast.join(5)
+    slow, _ = _open_writer_then_send(custom_thread, other_thread, alice, wait_s=5)
     fast_id = Event.objects.filter(thread=other_thread).latest("id").id
     assert fast_id > slow.event_id  # committed first, with the higher id
 
