@@ -260,6 +260,8 @@ CHAT_DEFAULT_WORKSPACE = os.environ.get("CHAT_DEFAULT_WORKSPACE", "default")
 CHAT_SESSION_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_SESSION_MESSAGE_MAX_LENGTH", 280))
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", 10_000))
 CHAT_MESSAGE_MAX_FILES = int(os.environ.get("CHAT_MESSAGE_MAX_FILES", 10))
+# Memory each process may spend on the latest history pages of threads (0: no cache).
+CHAT_PAGE_CACHE_BYTES = int(os.environ.get("CHAT_PAGE_CACHE_BYTES", 16 * 1024 * 1024))
 # How long a REST send's Idempotency-Key answers retries with the first answer (24 h).
 CHAT_IDEMPOTENCY_TTL_S = float(os.environ.get("CHAT_IDEMPOTENCY_TTL_S", 86_400))
 CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))

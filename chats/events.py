@@ -63,6 +63,7 @@ def message_changed(
         thread_id=message.thread_id,
         type=type,
         payload={"message": message_payload(message, attachments=attachments)},
+        changes_history=True,
     )
 
 
@@ -72,4 +73,5 @@ def message_removed(message: Message) -> Event:
         thread_id=message.thread_id,
         type="message.removed",
         payload={"message": {"id": message.id, "thread": message.thread_id}},
+        changes_history=True,
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -26,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from chatproject.errors import Id, NotFound
+from chatproject.versioned import VersionedCache
 from chats.models import Attachment, Message
 from pins.models import Pin
 from reactions.models import THUMBS_DOWN, THUMBS_UP, Reaction
@@ -194,11 +197,22 @@ class MessageRow(NamedTuple):
     text: str
     reply_to_id: uuid.UUID | None
     created_at: datetime
-    files: list[FileRow]
-    thumbs: list[tuple[uuid.UUID, str]]
+    files: tuple[FileRow, ...]
+    thumbs: tuple[tuple[uuid.UUID, str], ...]
 
 
 _ROW_FIELDS = ("id", "thread_id", "author_id", "text", "reply_to_id", "created_at")
+
+
+def _page_bytes(rows: tuple[MessageRow, ...]) -> int:
+    # An estimate of what a cached page holds: the texts, plus a fixed cost per row and file.
+    return sum(sys.getsizeof(r.text) + 600 + 300 * len(r.files) for r in rows)
+
+
+# The latest pages of threads, by (thread, limit), valid for one ``Thread.history_seq``.
+LATEST_PAGES: VersionedCache[tuple[MessageRow, ...]] = VersionedCache(
+    max_bytes=settings.CHAT_PAGE_CACHE_BYTES, size=_page_bytes
+)
 
 
 def thread_message_page(
@@ -208,7 +222,8 @@ def thread_message_page(
     after: Message | None = None,
     before: Message | None = None,
     search: str = "",
-) -> list[MessageRow]:
+    history_seq: int | None = None,
+) -> tuple[MessageRow, ...]:
     """One page of a thread's visible history, oldest first (seed 002 ``after``/``before``).
 
     Keyset paging on ``(created_at, id)`` in the database, so a page never skips or repeats
@@ -219,7 +234,28 @@ def thread_message_page(
     Three queries whatever the page size (the page, its files, its thumbs), read as plain
     values rather than model instances: reading history is the most frequent request, and
     building and prefetching model instances was a large part of its CPU.
+
+    ``history_seq``: the thread's ``Thread.history_seq`` as the caller just read it. The
+    latest page (no anchor, no search) is then served from a per-process cache for that
+    version (``chatproject.versioned``): every change a page shows moves the version in the
+    change's own transaction, and the rows are read after the version, so a cached page is
+    never older than its version. A thread's latest page is what every member reads on
+    opening it, often many times between two messages; a hit costs no query.
     """
+    cacheable = history_seq is not None and after is None and before is None and not search
+    if cacheable:
+        cached = LATEST_PAGES.get((thread_id, limit), history_seq)
+        if cached is not None:
+            return cached
+    page = _read_page(thread_id=thread_id, limit=limit, after=after, before=before, search=search)
+    if cacheable:
+        LATEST_PAGES.put((thread_id, limit), history_seq, page)
+    return page
+
+
+def _read_page(
+    *, thread_id: Id, limit: int, after: Message | None, before: Message | None, search: str
+) -> tuple[MessageRow, ...]:
     messages = Message.objects.filter(thread_id=thread_id, is_removed=False)
     if search:
         messages = messages.filter(message_search_q(search))
@@ -233,7 +269,7 @@ def thread_message_page(
         rows = list(messages.order_by("-created_at", "-id").values_list(*_ROW_FIELDS)[:limit])
         rows.reverse()
     if not rows:
-        return []
+        return ()
     ids = [row[0] for row in rows]
     files: dict[uuid.UUID, list[FileRow]] = {}
     for message_id, file_id, name, size, content_type in (
@@ -249,7 +285,7 @@ def thread_message_page(
         .values_list("message_id", "user_id", "name")
     ):
         thumbs.setdefault(message_id, []).append((user_id, name))
-    return [
+    return tuple(
         MessageRow(
             id=row[0],
             thread_id=row[1],
@@ -257,11 +293,11 @@ def thread_message_page(
             text=row[3],
             reply_to_id=row[4],
             created_at=row[5],
-            files=files.get(row[0], []),
-            thumbs=thumbs.get(row[0], []),
+            files=tuple(files.get(row[0], ())),
+            thumbs=tuple(thumbs.get(row[0], ())),
         )
         for row in rows
-    ]
+    )
 
 
 def thread_messages_newest_first(*, thread_id: Id) -> QuerySet[Message]:

@@ -20,4 +20,9 @@ def reaction_payload(reaction: Reaction) -> dict[str, Any]:
 
 def reaction_changed(reaction: Reaction, thread_id: Id, type: str) -> Event:
     """``reaction.added`` / ``reaction.removed``."""
-    return record(thread_id=thread_id, type=type, payload={"reaction": reaction_payload(reaction)})
+    return record(
+        thread_id=thread_id,
+        type=type,
+        payload={"reaction": reaction_payload(reaction)},
+        changes_history=True,
+    )

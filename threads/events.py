@@ -59,17 +59,24 @@ def _plain(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(
-    *, thread_id: Id, type: str, payload: dict[str, Any], user_id: Id | None = None
+    *,
+    thread_id: Id,
+    type: str,
+    payload: dict[str, Any],
+    user_id: Id | None = None,
+    changes_history: bool = False,
 ) -> Event:
     """Write one event of ``thread_id`` in the current transaction and publish it after commit.
 
     The per-thread sequence number is taken by bumping ``Thread.event_seq``: the UPDATE
     holds the thread row's lock until commit, so two changes to one thread get distinct,
-    gap-free, commit-ordered numbers.
+    gap-free, commit-ordered numbers. ``changes_history``: the change alters what the
+    thread's history pages show, so ``Thread.history_seq`` moves with it, in the same
+    statement and transaction (a cached page is then never older than its version).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("events.record must run inside the transaction of the change")
-    seq, kind, workspace_id = _next_seq(thread_id)
+    seq, kind, workspace_id = _next_seq(thread_id, changes_history=changes_history)
     _hold_event_order()
     event = Event.objects.create(
         thread_id=thread_id, seq=seq, type=type, payload=_plain(payload), user_id=user_id
@@ -80,16 +87,17 @@ def record(
     return event
 
 
-def _next_seq(thread_id: Any) -> tuple[int, str, Any]:
+def _next_seq(thread_id: Any, *, changes_history: bool) -> tuple[int, str, Any]:
     """Bump the thread's ``event_seq`` and read it back with the routing facts, in ONE
     statement (``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+) instead of an UPDATE and
     a SELECT; this runs once per event, so on every write."""
     table = connection.ops.quote_name(Thread._meta.db_table)
     pk = Thread._meta.pk
     column = connection.ops.quote_name(pk.column)
+    history = ", history_seq = history_seq + 1" if changes_history else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET event_seq = event_seq + 1 WHERE {column} = %s"
+            f"UPDATE {table} SET event_seq = event_seq + 1{history} WHERE {column} = %s"
             " RETURNING event_seq, kind, workspace_id",
             [pk.get_db_prep_value(thread_id, connection)],
         )

@@ -215,6 +215,10 @@ class Thread(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     # Last per-thread event sequence number; bumped under the row lock by events.record.
     event_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped with event_seq by every event that changes what the thread's history shows
+    # (messages, their files and reactions; not read marks or membership): the version
+    # the latest-page cache of ``chats.selectors.thread_message_page`` is keyed by.
+    history_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     # Support chats (seed 003).
     channel = models.ForeignKey(

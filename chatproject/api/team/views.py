@@ -211,7 +211,11 @@ class ThreadViewSet(TeamSurface, ViewSet):
                     raise InvalidInput("Not a message of this thread.", field=field)
         search = q.get("search", "").strip()
         page = chat_selectors.thread_message_page(
-            thread_id=thread.pk, limit=q["limit"], search=search, **anchors
+            thread_id=thread.pk,
+            limit=q["limit"],
+            search=search,
+            history_seq=thread.history_seq,
+            **anchors,
         )
         if page and not anchors and not search:
             # The mark came with the thread; unchanged, it costs nothing more.

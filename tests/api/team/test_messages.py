@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from chats import services as chat_services
 from chats.models import Message
-from chats.selectors import message_search_q
+from chats.selectors import LATEST_PAGES, message_search_q
 from reactions import services as reaction_services
 from tests.api.team.conftest import (
     TeamClient,
@@ -372,12 +372,17 @@ def test_latest_page_takes_the_same_queries_at_any_limit(
 ):
     _warm(as_alice)
     as_alice.get(url(busy_thread), {"limit": limit})  # the first read moves the mark
+    LATEST_PAGES.clear()
     # token, thread with the read mark, page, files, reactions (the mark is unchanged:
     # nothing more)
     with django_assert_num_queries(5):
         response = as_alice.get(url(busy_thread), {"limit": limit})
     assert len(response.json()) == limit
     assert all(m["likes"] and m["files"] for m in response.json())
+    # Nothing changed since: the page comes from the cache, after the token and the thread.
+    with django_assert_num_queries(2):
+        again = as_alice.get(url(busy_thread), {"limit": limit})
+    assert again.json() == response.json()
 
 
 @pytest.mark.parametrize("limit", [2, 50])
