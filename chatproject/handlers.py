@@ -13,16 +13,25 @@ mode and runs it whole in ONE worker thread of the event loop's pool (not
 SQLite connection (0.6 ms) and a thread start; pool threads are reused and keep their
 connection (SQLite ``CONN_MAX_AGE``; PostgreSQL connections go back to the pool). A
 request never spans two threads, so its connection and thread-locals stay one. Django's
-request signals run on another thread here, so the connection checks they make
-(``close_old_connections``: health, age, back to the pool) are made around the chain in
-the worker thread itself. Reading the body, sending the response and noticing a client
+request signals are sent from that worker thread too, around the chain: their receivers
+(``close_old_connections``: health, age, back to the pool) then check the connection the
+request used, and sending them costs no extra thread hops. Django sends
+``request_started`` and closes the response (which sends ``request_finished``) each
+through ``sync_to_async`` onto one thread shared by all requests: two more hand-offs per
+request, queued behind every other request's. A streaming response is still closed after
+it is sent, as Django does. Reading the body, sending the response and noticing a client
 disconnect stay Django's async code.
 """
 
+import asyncio
+import contextlib
+
 from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIHandler
-from django.db import close_old_connections
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
+from django.urls import set_script_prefix
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -30,22 +39,82 @@ class OneHopASGIHandler(ASGIHandler):
         super().__init__()
         self.load_middleware(is_async=False)
 
+    async def handle(self, scope, receive, send):
+        """Django 5.2's ``ASGIHandler.handle``, but the request signals are sent and a
+        non-streaming response is closed in the request's worker thread (see the module
+        docstring); a disconnect while the worker runs leaves the closing to the worker."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await signals.request_started.asend(sender=self.__class__, scope=scope)
+            await self.send_response(error_response, send)
+            await sync_to_async(error_response.close)()
+            return
+
+        async def process_request(request, send):
+            response = await self.run_get_response(request)
+            with contextlib.suppress(asyncio.CancelledError):  # the client went away
+                await self.send_response(response, send)
+            return response
+
+        # The disconnect listener goes first: it must not raise errors that would keep
+        # process_request from being cancelled.
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(process_request(request, send)),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            pass  # the worker, which cannot be cancelled, closes when it ends
+        else:
+            if response.streaming:
+                await sync_to_async(response.close)()
+        body_file.close()
+
     async def run_get_response(self, request):
         response = await sync_to_async(self._run_in_worker, thread_sensitive=False)(request)
-        response._handler_class = self.__class__
         # As Django's handler: bigger chunks for files (the server chunks on its own).
         if isinstance(response, FileResponse):
             response.block_size = self.chunk_size
         return response
 
     def _run_in_worker(self, request):
-        """The request's whole sync part, in one worker thread, between the connection
-        checks Django's request signals make (they are sent from another thread here)."""
-        close_old_connections()
+        """The request's whole sync part in one worker thread, between the request signals
+        (their receivers check this thread's database connection)."""
+        signals.request_started.send(sender=self.__class__, scope=request.scope)
+        response = None
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            return response
         finally:
-            close_old_connections()
+            if response is None or not response.streaming:
+                # Sends request_finished. A response whose content is built is complete;
+                # its resources can go before it is sent.
+                if response is None:
+                    signals.request_finished.send(sender=self.__class__)
+                else:
+                    response.close()
 
 
 def get_asgi_application() -> OneHopASGIHandler:

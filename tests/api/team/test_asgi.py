@@ -3,15 +3,18 @@ the middleware chain and the view in one worker thread (``chatproject.handlers``
 must answer exactly what Django's own handling answers, middleware included."""
 
 import json
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
+from django.core import signals
 
 from chatproject.asgi import application
 from chats.models import Message
 from tests import factories
 from tests.api.team.conftest import TeamClient, send
+from threads import selectors as thread_selectors
 from threads.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,3 +71,37 @@ def test_a_send_commits_the_message_and_its_event(personal_thread, alice):
     message = Message.objects.get(pk=json.loads(served["body"])["message"])
     assert message.text == "over asgi"
     assert Event.objects.filter(id__gt=since, type="message.created").count() == 1
+
+
+def test_the_request_signals_run_once_on_the_thread_that_ran_the_view(
+    personal_thread, alice, monkeypatch
+):
+    """Their receivers check the request's database connection (health, age, back to the
+    pool): on any other thread they would check a connection the request never used."""
+    seen = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.get_ident()))
+
+    lookup = thread_selectors.thread_get_for_user
+
+    def in_view(**kwargs):
+        seen.append(("view", threading.get_ident()))
+        return lookup(**kwargs)
+
+    monkeypatch.setattr(thread_selectors, "thread_get_for_user", in_view)
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        served = through_asgi(
+            "GET", f"/api/v1/chat/threads/{personal_thread.id}", factories.user_token(alice)
+        )
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    assert served["status"] == 200
+    assert [kind for kind, _ in seen] == ["started", "view", "finished"]
+    assert len({thread for _, thread in seen}) == 1
