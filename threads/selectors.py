@@ -109,6 +109,15 @@ def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Threa
 
 # The per-request visibility lookups, compiled once (chatproject.compiled).
 _THREAD_COLUMNS = [f.attname for f in Thread._meta.concrete_fields]
+# The row lock every write to a thread takes first (``threads.services.thread_lock``):
+# ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction already holds
+# the database's write lock. Compiled, as it runs on every send.
+_LOCKED_THREAD = CompiledQuery(
+    lambda thread_id: (
+        Thread.objects.select_for_update().filter(pk=thread_id).values_list(*_THREAD_COLUMNS)
+    ),
+    thread_id=uuid.UUID,
+)
 _VISIBLE_THREAD = CompiledQuery(
     lambda **ids: _visible_thread_query(**ids).values_list(*_THREAD_COLUMNS),
     user_id=uuid.UUID,
@@ -136,6 +145,16 @@ def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
     """
     key = _thread_key(thread_id)
     rows = _VISIBLE_THREAD.rows(user_id=user.pk, thread_id=key)
+    if not rows:
+        raise NotFound("Thread not found.")
+    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
+
+
+def thread_locked(thread_id: Id) -> Thread:
+    """The thread, its row locked until the transaction ends; ``NotFound`` if missing.
+
+    Call it inside the transaction (``threads.services.thread_lock``)."""
+    rows = _LOCKED_THREAD.rows(thread_id=_thread_key(thread_id))
     if not rows:
         raise NotFound("Thread not found.")
     return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])

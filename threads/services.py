@@ -55,10 +55,7 @@ def thread_lock(thread_id: Id) -> Thread:
     Every write that touches a thread takes this lock first, so writes to one thread
     serialize in one order (no deadlocks) and checks made under it stay true until commit.
     """
-    try:
-        return Thread.objects.select_for_update().get(pk=thread_id)
-    except Thread.DoesNotExist:
-        raise NotFound("Thread not found.") from None
+    return selectors.thread_locked(thread_id)
 
 
 def direct_key(user_a: User, user_b: User) -> str:
