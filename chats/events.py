@@ -57,13 +57,25 @@ def message_payload(
 def message_changed(
     message: Message, type: str, *, attachments: Iterable[Attachment] | None = None
 ) -> Event:
-    """``message.created`` / ``message.updated`` / ``message.restored`` with the message
+    """``message.updated`` / ``message.restored`` with the message
     (``attachments`` as in ``message_payload``)."""
     return record(
         thread_id=message.thread_id,
         type=type,
         payload={"message": message_payload(message, attachments=attachments)},
         changes_history=True,
+    )
+
+
+def message_created(message: Message, *, attachments: Iterable[Attachment] | None = None) -> Event:
+    """``message.created``. The thread's activity time moves to the message's in the
+    statement that numbers the event (one UPDATE of the thread row per send, not two)."""
+    return record(
+        thread_id=message.thread_id,
+        type="message.created",
+        payload={"message": message_payload(message, attachments=attachments)},
+        changes_history=True,
+        thread_updates={"last_message_at": message.created_at, "updated_at": message.created_at},
     )
 
 

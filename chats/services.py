@@ -17,6 +17,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -147,7 +148,9 @@ def message_send(
     role = _speaker_role(thread, author, role)
     now = timezone.now()
     try:
-        with transaction.atomic():
+        # Only a client_id can collide with a concurrent retry; a savepoint costs two
+        # round trips, so a send without one takes none.
+        with transaction.atomic() if client_id else nullcontext():
             message = Message.objects.create(
                 thread=thread,
                 author=author,
@@ -165,9 +168,8 @@ def message_send(
         return _same_send(existing, thread)
     if wanted:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
-    Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     # Without files the event's attachment list is known to be empty: no query for it.
-    events.message_changed(message, "message.created", attachments=None if wanted else ())
+    events.message_created(message, attachments=None if wanted else ())
     return message
 
 
@@ -485,7 +487,6 @@ def support_message_send(*, chat: Thread, role: str, text: str | None, actor: Ac
     text = _clean_text(text, thread=thread, has_files=False)
     now = timezone.now()
     message = Message.objects.create(thread=thread, role=role, text=text, created_at=now, **authors)
-    Thread.objects.filter(pk=thread.pk).update(last_message_at=now, updated_at=now)
     # A support message has no files: no query for them.
-    events.message_changed(message, "message.created", attachments=())
+    events.message_created(message, attachments=())
     return message

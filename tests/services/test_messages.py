@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chatproject.actors import SYSTEM
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
@@ -198,6 +200,22 @@ def test_client_id_makes_a_retried_send_idempotent(custom_thread, bob):
     assert Message.objects.count() == 1
     assert event_types(custom_thread).count("message.created") == 1
     assert last_event(custom_thread).payload["message"]["client_id"] == "c-1"
+
+
+def _savepoints(send) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        send()
+    return sum(q["sql"].startswith("SAVEPOINT") for q in queries.captured_queries)
+
+
+def test_only_a_send_with_a_client_id_pays_for_a_savepoint(custom_thread, bob):
+    # One savepoint is the service's own transaction inside the test's; a client_id adds
+    # the one that lets a concurrent retry's duplicate be caught (two round trips).
+    def send(**fields):
+        return lambda: services.message_send(thread=custom_thread, actor=bob, text="a", **fields)
+
+    assert _savepoints(send()) == 1
+    assert _savepoints(send(client_id="k")) == 2
 
 
 def test_client_ids_belong_to_their_author(custom_thread, alice, bob):
