@@ -52,8 +52,10 @@ def support_staff_of(user: User) -> QuerySet[WorkspaceMember]:
 
 
 def support_staff_workspace_ids(user: User) -> set[str]:
-    """Workspaces whose support chats the user sees as staff (ids as strings)."""
-    return {str(pk) for pk in support_staff_of(user).values_list("workspace_id", flat=True)}
+    """Workspaces whose support chats the user sees as staff (ids as strings).
+
+    Compiled once (``chatproject.compiled``): every websocket connect asks."""
+    return {str(row[0]) for row in _STAFF_WORKSPACE_IDS.rows(user_id=user.pk)}
 
 
 def member_q(user: User, *, thread: str = "pk") -> Q:
@@ -80,6 +82,11 @@ def visible_threads_q(user: User) -> Q:
     return Q(is_removed=False) & (member_q(user) | support_staff_q(user))
 
 
+def member_thread_id_set(user: User) -> set[str]:
+    """``member_thread_ids`` as a set of strings, compiled once: every connect asks."""
+    return {str(row[0]) for row in _MEMBER_THREAD_IDS.rows(user_id=user.pk)}
+
+
 def member_thread_ids(user: User) -> QuerySet[Membership, Any]:
     """Ids of the threads the user is a member of and may see: ``visible_threads_q`` for a
     member is only "not removed", so this is one plain join (a socket's subscription reads
@@ -89,17 +96,30 @@ def member_thread_ids(user: User) -> QuerySet[Membership, Any]:
     )
 
 
+def _placeholder_user(user_id: uuid.UUID) -> User:
+    return get_user_model()(pk=user_id)
+
+
+_STAFF_WORKSPACE_IDS = CompiledQuery(
+    lambda user_id: support_staff_of(_placeholder_user(user_id)).values_list("workspace_id"),
+    user_id=uuid.UUID,
+)
+_MEMBER_THREAD_IDS = CompiledQuery(
+    lambda user_id: member_thread_ids(_placeholder_user(user_id)), user_id=uuid.UUID
+)
+
+
 def thread_list_for_user(*, user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible_threads_q(user))
 
 
 def _visible_thread_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
-    user = get_user_model()(pk=user_id)
+    user = _placeholder_user(user_id)
     return thread_list_for_user(user=user).filter(pk=thread_id)
 
 
 def _reader_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
-    user = get_user_model()(pk=user_id)
+    user = _placeholder_user(user_id)
     mine = Membership.objects.filter(thread=OuterRef("pk"), user=user)
     return _visible_thread_query(user_id=user_id, thread_id=thread_id).annotate(
         reader_membership_id=Subquery(mine.values("pk")[:1]),

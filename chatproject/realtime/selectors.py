@@ -17,7 +17,7 @@ from chatproject.realtime.audience import envelope, event_visibility_q
 from chatproject.realtime.state import Subscription
 from threads import events
 from threads.models import Event
-from threads.selectors import member_thread_ids, support_staff_workspace_ids
+from threads.selectors import member_thread_id_set, member_thread_ids, support_staff_workspace_ids
 
 
 def connect_facts(*, user, session_thread_id=None) -> tuple[int, Subscription]:
@@ -31,16 +31,16 @@ def connect_facts(*, user, session_thread_id=None) -> tuple[int, Subscription]:
 def subscription_for(*, user, session_thread_id=None) -> Subscription:
     """What a socket of ``user`` starts from: the visible threads they are a member of and,
     unless the socket is a session token's, the workspaces they are support staff of."""
-    threads = member_thread_ids(user)
     if session_thread_id is not None:
+        threads = member_thread_ids(user).filter(thread_id=session_thread_id)
         return Subscription(
             user_id=str(user.pk),
-            thread_ids={str(pk) for pk in threads.filter(thread_id=session_thread_id)},
+            thread_ids={str(pk) for pk in threads},
             session_thread_id=str(session_thread_id),
         )
     return Subscription(
         user_id=str(user.pk),
-        thread_ids={str(pk) for pk in threads},
+        thread_ids=member_thread_id_set(user),
         staff_workspace_ids=support_staff_workspace_ids(user),
     )
 

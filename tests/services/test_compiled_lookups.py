@@ -102,3 +102,20 @@ def test_every_visibility_lookup_agrees_with_the_uncompiled_filter(
                     selectors.thread_get_for_user(user=user, thread_id=thread.pk)
                 with pytest.raises(NotFound):
                     reader(user, thread.pk)
+
+
+def test_a_sockets_subscription_answers_as_the_orm_does(
+    custom_thread, session_thread, workspace, alice, bob, agent, carol
+):
+    thread_services.thread_remove(thread=session_thread, actor=alice)  # bob's, now removed
+    for user in (alice, bob, agent, carol):
+        orm_threads = {str(pk) for pk in selectors.member_thread_ids(user)}
+        assert selectors.member_thread_id_set(user) == orm_threads
+        orm_staff = {
+            str(pk)
+            for pk in selectors.support_staff_of(user).values_list("workspace_id", flat=True)
+        }
+        assert selectors.support_staff_workspace_ids(user) == orm_staff
+    assert selectors.member_thread_id_set(bob) == {str(custom_thread.pk)}
+    assert selectors.support_staff_workspace_ids(agent) == {str(workspace.pk)}
+    assert selectors.support_staff_workspace_ids(alice) == set()
