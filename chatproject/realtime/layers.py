@@ -9,6 +9,10 @@ sweep per second loses nothing and makes a fan-out O(N).
 It also deep-copies every message for every channel, to mimic a layer that serializes;
 at 1,000 subscribers that was a quarter of an event's fan-out CPU. Messages here are
 JSON-plain dicts the consumers only read, so each channel gets a shallow copy.
+
+And its ``send`` and ``receive`` build a new ``asyncio.Queue`` on every call, to throw it
+away unless the channel has none (``dict.setdefault`` evaluates its default): two or
+three queues built per delivery where at most one is used.
 """
 
 import asyncio
@@ -34,11 +38,27 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_channel_name(channel)
         assert "__asgi_channel__" not in message
-        queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
         try:
-            queue.put_nowait((time.time() + self.expiry, dict(message)))
+            self._queue(channel).put_nowait((time.time() + self.expiry, dict(message)))
         except asyncio.QueueFull:
             raise ChannelFull(channel) from None
+
+    async def receive(self, channel):
+        self.require_valid_channel_name(channel)
+        self._clean_expired()
+        queue = self._queue(channel)
+        try:
+            _, message = await queue.get()
+        finally:
+            if queue.empty():
+                self.channels.pop(channel, None)  # as Channels': no queue kept for idle channels
+        return message
+
+    def _queue(self, channel) -> asyncio.Queue:
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+        return queue
 
     async def group_send(self, group, message):
         """Channels' ``group_send`` makes a task per channel to await a ``send`` that never
