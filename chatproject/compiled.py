@@ -37,7 +37,7 @@ class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet[Any]], **kinds: type) -> None:
         self.build = build
         self.kinds = kinds  # placeholder name -> uuid.UUID or str
-        self._compiled: dict[str, tuple[str, list[Any], list[str | None], Any, dict]] = {}
+        self._compiled: dict[str, tuple[str, list[Any], list[str | None], Any, Any]] = {}
         self._lock = threading.Lock()
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[list[Any]]:
@@ -55,7 +55,7 @@ class CompiledQuery:
             return list(compiler.apply_converters(found, converters))
         return [list(row) for row in found]
 
-    def _compile(self, using: str):
+    def _compile(self, using: str) -> tuple[str, list[Any], list[str | None], Any, Any]:
         placeholders: dict[str, Any] = {
             name: uuid.uuid4() if kind is uuid.UUID else f"placeholder-{uuid.uuid4()}"
             for name, kind in self.kinds.items()

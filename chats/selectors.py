@@ -242,14 +242,14 @@ def thread_message_page(
     never older than its version. A thread's latest page is what every member reads on
     opening it, often many times between two messages; a hit costs no query.
     """
-    cacheable = history_seq is not None and after is None and before is None and not search
-    if cacheable:
-        cached = LATEST_PAGES.get((thread_id, limit), history_seq)
+    version = history_seq if after is None and before is None and not search else None
+    if version is not None:
+        cached = LATEST_PAGES.get((thread_id, limit), version)
         if cached is not None:
             return cached
     page = _read_page(thread_id=thread_id, limit=limit, after=after, before=before, search=search)
-    if cacheable:
-        LATEST_PAGES.put((thread_id, limit), history_seq, page)
+    if version is not None:
+        LATEST_PAGES.put((thread_id, limit), version, page)
     return page
 
 

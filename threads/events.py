@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils.module_loading import import_string
 
 from chatproject.errors import Id
@@ -107,6 +108,7 @@ def _next_seq(
     params = []
     for name, value in updates.items():
         field = Thread._meta.get_field(name)
+        assert isinstance(field, Field)  # a column of the thread, not a relation's other end
         sets.append(f"{connection.ops.quote_name(field.column)} = %s")
         params.append(field.get_db_prep_save(value, connection))
     params.append(pk.get_db_prep_value(thread_id, connection))
