@@ -30,6 +30,7 @@ from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import close_old_connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
@@ -115,6 +116,12 @@ class OneHopASGIHandler(ASGIHandler):
                     signals.request_finished.send(sender=self.__class__)
                 else:
                     response.close()
+            # Whatever the signals did: a streaming response is closed later on another
+            # thread, and Django's test client disconnects ``close_old_connections`` from
+            # the signals while it runs. A pooled connection this thread keeps past the
+            # request is one the pool lacks until the thread's next request, or for good
+            # if the thread ends.
+            close_old_connections()
 
 
 def get_asgi_application() -> OneHopASGIHandler:

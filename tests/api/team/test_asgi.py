@@ -7,13 +7,15 @@ import threading
 
 import pytest
 from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.core import signals
+from django.db import connection
 
 from chatproject.asgi import application
 from chats.models import Message
 from tests import factories
-from tests.api.team.conftest import TeamClient, send
+from tests.api.team.conftest import TeamClient, send, upload
 from threads import selectors as thread_selectors
 from threads.models import Event
 
@@ -105,3 +107,41 @@ def test_the_request_signals_run_once_on_the_thread_that_ran_the_view(
     assert served["status"] == 200
     assert [kind for kind, _ in seen] == ["started", "view", "finished"]
     assert len({thread for _, thread in seen}) == 1
+
+
+def download_through_asgi(path: str, token: str) -> tuple[int, bytes]:
+    """A GET through the served application, its streamed body joined."""
+
+    async def get():
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        }
+        communicator = ApplicationCommunicator(application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        body = b""
+        while True:
+            message = await communicator.receive_output(10)
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                return start["status"], body
+
+    return async_to_sync(get)()
+
+
+def test_file_downloads_give_their_database_connection_back(alice):
+    """A download streams after its worker thread is done, and a served request may run on
+    a thread that ends with its event loop: a connection it kept would be lost to the
+    PostgreSQL pool for good, and the pool's size in downloads later every request would
+    wait for one (then 503)."""
+    file = upload(alice, content=b"hello", name="a.txt", content_type="text/plain")
+    token = factories.user_token(alice)
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool") or {}
+    for _ in range(pool.get("max_size", 3) + 2):
+        assert download_through_asgi(f"/api/v1/files/{file.id}", token) == (200, b"hello")
