@@ -71,7 +71,10 @@ def test_an_agent_answers_a_customer_chat_and_manages_it(server, person):
     dave.page.get_by_role("button", name="Block customer").click()
     expect(dave.page.locator("#blocked-state")).to_have_text("Blocked")
     dave.page.get_by_label("Ticket status").select_option("resolved")
-    dave.page.get_by_role("button", name="Update status").click()
+    # The status line still says "Saved." from blocking: wait for this answer itself, or
+    # the page below may be read before the status is.
+    with dave.page.expect_response(lambda r: r.request.method == "POST" and r.ok):
+        dave.page.get_by_role("button", name="Update status").click()
     expect(dave.page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
 
     dave.open("/support/")
