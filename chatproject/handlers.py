@@ -109,13 +109,12 @@ class OneHopASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             return response
         finally:
-            if response is None or not response.streaming:
+            if response is None:
+                signals.request_finished.send(sender=self.__class__)
+            elif not response.streaming:
                 # Sends request_finished. A response whose content is built is complete;
                 # its resources can go before it is sent.
-                if response is None:
-                    signals.request_finished.send(sender=self.__class__)
-                else:
-                    response.close()
+                response.close()
             # Whatever the signals did: a streaming response is closed later on another
             # thread, and Django's test client disconnects ``close_old_connections`` from
             # the signals while it runs. A pooled connection this thread keeps past the

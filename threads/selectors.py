@@ -163,18 +163,18 @@ def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
     Asked by nearly every request about a thread, on every surface, so its query is
     compiled once (``chatproject.compiled``); it is ``visible_threads_q`` all the same.
     """
-    key = _thread_key(thread_id)
-    rows = _VISIBLE_THREAD.rows(user_id=user.pk, thread_id=key)
-    if not rows:
-        raise NotFound("Thread not found.")
-    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
+    return _the_thread(_VISIBLE_THREAD.rows(user_id=user.pk, thread_id=_thread_key(thread_id)))
 
 
 def thread_locked(thread_id: Id) -> Thread:
     """The thread, its row locked until the transaction ends; ``NotFound`` if missing.
 
     Call it inside the transaction (``threads.services.thread_lock``)."""
-    rows = _LOCKED_THREAD.rows(thread_id=_thread_key(thread_id))
+    return _the_thread(_LOCKED_THREAD.rows(thread_id=_thread_key(thread_id)))
+
+
+def _the_thread(rows: list[list[Any]]) -> Thread:
+    """The thread of a compiled thread query's rows (``_THREAD_COLUMNS``), or ``NotFound``."""
     if not rows:
         raise NotFound("Thread not found.")
     return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
