@@ -4,12 +4,13 @@ A list's ``FilterSet`` is where its query parameters are declared: their types a
 bounds (the form validates them), their defaults (a field's ``initial``), their help
 text, and from all that the OpenAPI parameters (:func:`query_parameters`). The selector
 the view calls does the database work (keyset pages, sorting, search), so a view reads
-``QuerySet(request.query_params).cleaned()`` and passes the values on.
+``SomeQuery.parse(request.query_params)`` and passes the values on.
 
 An invalid query raises a DRF ``ValidationError`` keyed by parameter name, so every
 surface renders it in its own format like any other bad input.
 """
 
+import functools
 import re
 
 import django_filters
@@ -59,6 +60,25 @@ class QueryFilterSet(django_filters.FilterSet):
             if filter_._label is None:
                 filter_.label = name  # (django-filter would look the name up in a model)
 
+    @classmethod
+    def parse(cls, data) -> dict:
+        """``cls(data).cleaned()``, remembered per query string.
+
+        Building a FilterSet deep-copies its filters, makes a form class and a form, and
+        cleans every field: about 0.45 ms, a sixth of a whole cached history read. A query
+        is a few short strings, and clients ask the same ones over and over (``limit=20``
+        for every re-read), so the answer to each recent well-formed query is kept (see
+        ``_parse_remembered``). A bad query is not remembered: its error is rendered in the
+        caller's language each time.
+        """
+        key = _query_key(data)
+        if key is None:
+            return cls(data).cleaned()
+        return {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in _parse_remembered(cls, key).items()
+        }
+
     def cleaned(self) -> dict:
         """The parameters given, plus defaults of those absent; raises a 400 if any is bad.
 
@@ -79,6 +99,32 @@ class QueryFilterSet(django_filters.FilterSet):
             if value is not None:
                 data[name] = value
         return data
+
+
+# Bounds on what ``QueryFilterSet.parse`` remembers: queries are attacker-chosen, so only
+# short ones are kept, and only the most recent of them.
+_REMEMBERED_QUERIES = 1024
+_REMEMBERED_QUERY_CHARS = 1024
+
+
+def _query_key(data) -> tuple | None:
+    """The query as a hashable key, or ``None`` when it is not one to remember."""
+    if not isinstance(data, QueryDict):
+        return None
+    key = tuple((name, tuple(values)) for name, values in data.lists())
+    if sum(len(name) + sum(map(len, values)) for name, values in key) > _REMEMBERED_QUERY_CHARS:
+        return None
+    return key
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_QUERIES)
+def _parse_remembered(cls: type[QueryFilterSet], key: tuple) -> dict:
+    """The cleaned query of ``key`` (shared: ``parse`` hands out copies). ``lru_cache``
+    keeps no answer when the query is bad (it raises)."""
+    data = QueryDict(mutable=True)
+    for name, values in key:
+        data.setlist(name, list(values))
+    return cls(data).cleaned()
 
 
 # --- strict fields: a value that is present must parse, even when empty ---------------

@@ -38,9 +38,10 @@ class PageQuery(QueryFilterSet):
     limit = IntegerFilter(min_value=1, max_value=500, initial=100)
     offset = offset_filter()
 
-    def page(self) -> Page:
-        """The page asked for; raises a 400 (``ValidationError``) if a value is bad."""
-        data = self.cleaned()
+    @classmethod
+    def page(cls, params) -> Page:
+        """The page ``params`` ask for; raises a 400 (``ValidationError``) if a value is bad."""
+        data = cls.parse(params)
         return Page(limit=data["limit"], offset=data["offset"])
 
 
@@ -49,4 +50,4 @@ def parse_page(params, query_class: type[PageQuery] = PageQuery) -> Page:
 
     An empty parameter (``?offset=``) means the same as an absent one.
     """
-    return query_class(params).page()
+    return query_class.page(params)

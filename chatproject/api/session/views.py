@@ -116,7 +116,7 @@ class ChatViewSet(SessionSurface, ViewSet):
         responses={200: s.PagedMessagesDto, **problem_responses(400, 401, 404)},
     )
     def list(self, request):
-        q = ChatListQuery(request.query_params).cleaned()
+        q = ChatListQuery.parse(request.query_params)
         sort_by = q["SortBy"]
         if sort_by in (MessageSort.CREATED_AT, MessageSort.PINNED):
             ordered = chat_selectors.thread_messages_sorted(

@@ -33,8 +33,9 @@ class PageNumberQuery(QueryFilterSet):
         min_value=1, max_value=PAGE_SIZE_MAX, initial=10, help_text="The page size."
     )
 
-    def page(self) -> Page:
-        data = self.cleaned()
+    @classmethod
+    def page(cls, params) -> Page:
+        data = cls.parse(params)
         size = data["pageSize"]
         return Page(limit=size, offset=(data["pageNumber"] - 1) * size)
 
@@ -71,9 +72,10 @@ class ChatListQuery(PageNumberQuery):
         help_text="Chats whose last message is at or before this time (ISO 8601)."
     )
 
-    def filters_for_selector(self) -> dict:
-        """The validated filters in ``chats.selectors.support_chats``'s terms."""
-        data = self.cleaned()
+    @classmethod
+    def filters_for_selector(cls, params) -> dict:
+        """The validated filters of ``params`` in ``chats.selectors.support_chats``'s terms."""
+        data = cls.parse(params)
         return {
             "channel_ids": data.get("channelIds", []),
             "channel_types": data.get("channelTypes", []),

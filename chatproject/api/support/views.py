@@ -99,7 +99,7 @@ class SupportSurface:
 
     def paged(self, rows, serializer_class, query_class=PageNumberQuery) -> Response:
         """One page of ``rows`` (cut in the database) and the total in ``X-Total-Count``."""
-        page = query_class(self.request.query_params).page()
+        page = query_class.page(self.request.query_params)
         total = rows.count()
         data = serializer_class(list(page.cut(rows)), many=True).data
         return Response(data, headers={"X-Total-Count": str(total)})
@@ -131,7 +131,7 @@ class ChatViewSet(SupportSurface, ViewSet):
         "chats only with `includeRemoved=true`.",
     )
     def list(self, request):
-        filters = ChatListQuery(request.query_params).filters_for_selector()
+        filters = ChatListQuery.filters_for_selector(request.query_params)
         chats = chat_selectors.support_chats(workspace_id=self.workspace.pk, **filters)
         return self.paged(chats, s.ChatRow, ChatListQuery)
 
@@ -229,7 +229,7 @@ class ChatViewSet(SupportSurface, ViewSet):
     )
     @action(detail=False, methods=["get"], url_path="details")
     def details_list(self, request):
-        filters = ChatListQuery(request.query_params).filters_for_selector()
+        filters = ChatListQuery.filters_for_selector(request.query_params)
         chats = chat_selectors.support_chats(workspace_id=self.workspace.pk, **filters)
         return self.paged(chat_selectors.with_support_details(chats), s.ChatDetail, ChatListQuery)
 

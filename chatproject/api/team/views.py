@@ -200,7 +200,7 @@ class ThreadViewSet(TeamSurface, ViewSet):
         )
         if thread.kind not in s.TEAM_KINDS:
             raise NotFound("Thread not found.")
-        q = MessageHistoryQuery(request.query_params).cleaned()
+        q = MessageHistoryQuery.parse(request.query_params)
         anchors = {}
         for field in ("after", "before"):
             if field in q:

@@ -4,11 +4,13 @@ and the OpenAPI parameters derived from the same declaration."""
 import uuid
 
 import pytest
+from django.http import QueryDict
 from rest_framework import serializers
 
-from chatproject.api.common.filters import query_parameters
+from chatproject.api.common.filters import _parse_remembered, query_parameters
 from chatproject.api.common.paging import OFFSET_MAX, PageQuery
 from chatproject.api.session.filters import ChatListQuery
+from chatproject.api.support.filters import ChatListQuery as SupportChatListQuery
 from chatproject.api.team.filters import MessageHistoryQuery
 from tests.api.session.conftest import assert_problem
 from tests.api.team.conftest import assert_error
@@ -75,3 +77,51 @@ def test_session_list_query_error_is_a_problem_naming_the_parameter(as_guest):
     body = assert_problem(as_guest.get("/v1/chats", {"SortBy": "Nope"}), 400)
 
     assert set(body["errors"]) == {"SortBy"}
+
+
+# --- parse: the same answers, remembered per query string ---------------------------------
+
+
+def _remembered():
+    return _parse_remembered.cache_info().currsize
+
+
+def test_parse_answers_as_cleaned_and_remembers_a_repeated_query():
+    _parse_remembered.cache_clear()
+    after = uuid.uuid4()
+    query = f"after={after}&limit=7&search=+hi+"
+
+    first = MessageHistoryQuery.parse(QueryDict(query))
+    second = MessageHistoryQuery.parse(QueryDict(query))
+
+    assert first == second == MessageHistoryQuery(QueryDict(query)).cleaned()
+    assert first == {"after": after, "search": "hi", "limit": 7}
+    assert _parse_remembered.cache_info().hits == 1
+
+
+def test_a_caller_changing_its_answer_does_not_change_the_next_one():
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    query = QueryDict(f"ownerIds={ids[0]}&ownerIds={ids[1]}")
+
+    SupportChatListQuery.parse(query)["ownerIds"].append("garbage")
+
+    assert SupportChatListQuery.parse(query)["ownerIds"] == ids
+
+
+def test_a_bad_query_raises_every_time_and_is_not_remembered():
+    before = _remembered()
+    for _ in range(2):
+        with pytest.raises(serializers.ValidationError) as raised:
+            MessageHistoryQuery.parse(QueryDict(f"limit=0&after={uuid.uuid4()}"))
+        assert list(raised.value.detail) == ["limit"]
+
+    assert _remembered() == before
+
+
+def test_a_long_query_is_parsed_but_not_remembered():
+    ids = [uuid.uuid4() for _ in range(40)]  # 40 x 36 characters, over the bound
+    query = QueryDict("&".join(f"ownerIds={i}" for i in ids))
+    before = _remembered()
+
+    assert SupportChatListQuery.parse(query)["ownerIds"] == ids
+    assert _remembered() == before
