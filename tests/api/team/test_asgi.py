@@ -2,6 +2,7 @@
 the middleware chain and the view in one worker thread (``chatproject.handlers``): they
 must answer exactly what Django's own handling answers, middleware included."""
 
+import gc
 import json
 import threading
 
@@ -11,6 +12,8 @@ from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.core import signals
 from django.db import connection
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.views import APIView
 
 from chatproject.asgi import application
 from chats.models import Message
@@ -145,3 +148,46 @@ def test_file_downloads_give_their_database_connection_back(alice):
     pool = connection.settings_dict.get("OPTIONS", {}).get("pool") or {}
     for _ in range(pool.get("max_size", 3) + 2):
         assert download_through_asgi(f"/api/v1/files/{file.id}", token) == (200, b"hello")
+
+
+def _left_for_the_collector(run) -> list[str]:
+    """The requests, responses and views that ``run`` left in reference cycles."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run()
+        gc.collect()
+        return [
+            type(o).__name__
+            for o in gc.garbage
+            # (``type``: ``isinstance`` would evaluate a lazy object)
+            if issubclass(type(o), HttpRequest | HttpResponseBase | APIView)
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_served_requests_are_freed_without_the_garbage_collector(
+    personal_thread, alice, bob, outsider
+):
+    """Django and DRF tie a request, its view and its response in reference cycles; the
+    handler unlinks them once the response is complete, so a busy server does not pile up
+    garbage for collections that stall every request in flight."""
+    send(personal_thread, bob, "hi")
+    token = factories.user_token(alice)
+    history = f"/api/v1/chat/threads/{personal_thread.id}/messages"
+    through_asgi("GET", "/api/v1/users/me", token)  # the worker thread's first request
+
+    def serve():
+        assert through_asgi("GET", history, token)["status"] == 200
+        assert through_asgi("GET", history, factories.user_token(outsider))["status"] == 404
+        sent = through_asgi(
+            "POST",
+            "/api/v1/chat/messages",
+            token,
+            {"thread": str(personal_thread.id), "content": "x"},
+        )
+        assert sent["status"] == 200
+
+    assert _left_for_the_collector(serve) == []
