@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the site's policy built once (chatproject/csp_header.py).
+    "chatproject.csp_header.CSPMiddleware",
     # Innermost: a view's database or Redis outage becomes a 503 (chatproject/outage.py).
     "chatproject.outage.OutageMiddleware",
 ]
