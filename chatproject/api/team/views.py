@@ -26,6 +26,7 @@ from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.team import errors
 from chatproject.api.team import serializers as s
 from chatproject.api.team.filters import MessageHistoryQuery, PeopleQuery, ThreadListQuery
+from chatproject.api.team.rendered import latest_page_response
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
@@ -222,6 +223,7 @@ class ThreadViewSet(TeamSurface, ViewSet):
             thread_services.thread_mark_read(
                 thread=thread, actor=request.user, up_to=page[-1], known=mark
             )
+            return latest_page_response(thread=thread, limit=q["limit"], rows=page, request=request)
         return Response(s.chat_message_rows(page, request=request))
 
     # Ours: thread membership.

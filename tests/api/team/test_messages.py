@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from chatproject.api.team.rendered import RENDERED_LATEST_PAGES
 from chats import services as chat_services
 from chats.models import Message
 from chats.selectors import LATEST_PAGES, message_search_q
@@ -373,6 +374,7 @@ def test_latest_page_takes_the_same_queries_at_any_limit(
     _warm(as_alice)
     as_alice.get(url(busy_thread), {"limit": limit})  # the first read moves the mark
     LATEST_PAGES.clear()
+    RENDERED_LATEST_PAGES.clear()
     # token, thread with the read mark, page, files, reactions (the mark is unchanged:
     # nothing more)
     with django_assert_num_queries(5):

@@ -3,9 +3,11 @@ a page shows is on the very next read (``chats.selectors.thread_message_page``).
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from chatproject.actors import SYSTEM
+from chatproject.api.team.rendered import RENDERED_LATEST_PAGES
 from chatproject.versioned import VersionedCache
 from chats import services as chat_services
 from chats.selectors import LATEST_PAGES
@@ -69,6 +71,7 @@ def test_every_change_a_page_shows_is_on_the_next_read(as_alice, talk, alice, bo
     after = page(as_alice, thread)
     assert after != before
     LATEST_PAGES.clear()
+    RENDERED_LATEST_PAGES.clear()
     assert page(as_alice, thread) == after  # exactly what a fresh read shows
 
 
@@ -121,6 +124,30 @@ def test_a_reader_who_may_no_longer_see_the_thread_gets_404_not_the_cached_page(
     assert page(as_bob, custom_thread)  # bob is a member: the page is cached
     thread_services.membership_remove(thread=custom_thread, user=bob, actor=alice)
     assert as_bob.get(url(custom_thread)).status_code == 404
+
+
+def test_file_links_follow_the_address_each_reader_asked_at(as_alice, talk, alice):
+    thread, _, _ = talk
+    send(thread, alice, "", attachments=[upload(alice)])
+
+    with override_settings(ALLOWED_HOSTS=["testserver", "chat.example.org"]):
+        here = page(as_alice, thread)[-1]["files"][0]["url"]
+        there = as_alice.get(url(thread), HTTP_HOST="chat.example.org").json()
+        again = page(as_alice, thread)[-1]["files"][0]["url"]
+
+    assert here.startswith("http://testserver/api/v1/files/")
+    assert there[-1]["files"][0]["url"] == here.replace("testserver", "chat.example.org")
+    assert again == here
+
+
+def test_the_latest_page_answers_with_the_headers_of_any_other_page(as_alice, talk):
+    thread, first, _ = talk
+    page(as_alice, thread)
+    latest = as_alice.get(url(thread))  # from the cache
+    older = as_alice.get(url(thread), {"after": first.id})
+
+    assert latest["Content-Type"] == older["Content-Type"] == "application/json"
+    assert sorted(latest.headers) == sorted(older.headers)
 
 
 class TestVersionedCache:
