@@ -8,14 +8,14 @@ Each costs a future, a context copy and a thread wake-up; together they were the
 part of an HTTP request's CPU under daphne (``bench/profile_history.py --asgi``).
 
 Every view and middleware here is synchronous, so this handler loads the chain in sync
-mode and runs it whole in ONE worker thread of the event loop's pool (not
-``thread_sensitive``): Django would give every request a new thread, and with it a new
-SQLite connection (0.6 ms) and a thread start; pool threads are reused and keep their
-connection (SQLite ``CONN_MAX_AGE``; PostgreSQL connections go back to the pool). A
-request never spans two threads, so its connection and thread-locals stay one. Django's
-request signals are sent from that worker thread too, around the chain: their receivers
-(``close_old_connections``: health, age, back to the pool) then check the connection the
-request used, and sending them costs no extra thread hops. Django sends
+mode and runs it whole in ONE worker thread of a small pool of the handler's own
+(``request_executor``; not ``thread_sensitive``): Django would give every request a new
+thread, and with it a new SQLite connection (0.6 ms) and a thread start; pool threads are
+reused and keep their connection (SQLite ``CONN_MAX_AGE``; PostgreSQL connections go back
+to the pool). A request never spans two threads, so its connection and thread-locals stay
+one. Django's request signals are sent from that worker thread too, around the chain: their
+receivers (``close_old_connections``: health, age, back to the pool) then check the
+connection the request used, and sending them costs no extra thread hops. Django sends
 ``request_started`` and closes the response (which sends ``request_finished``) each
 through ``sync_to_async`` onto one thread shared by all requests: two more hand-offs per
 request, queued behind every other request's. A streaming response is still closed after
@@ -23,20 +23,42 @@ it is sent, as Django does. Reading the body, sending the response and noticing 
 disconnect stay Django's async code.
 
 Once a response is complete, the handler also unlinks the objects of its request
-(:func:`unlink_request`): Django and DRF tie them in reference cycles, which only the
-cyclic garbage collector frees, so every request left ~250 objects for it.
+(:func:`unlink_request`), and reads a disconnect without raising it: Django and DRF tie a
+request's objects in reference cycles, and a raised ``RequestAborted`` (daphne reports a
+disconnect after every response) tied the handler's own; only the cyclic garbage collector
+frees those, and every request left ~250 objects for it.
 """
 
 import asyncio
 import contextlib
+import functools
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import close_old_connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
+
+
+@functools.cache
+def request_executor() -> ThreadPoolExecutor:
+    """The threads that run requests: ``CHAT_REQUEST_THREADS`` of them, for the process.
+
+    Python runs one thread at a time; more threads only help while some wait outside the
+    interpreter (a database round trip, a lock, a file). Past a few, they cost: at 16
+    concurrent history reads, six threads took ~25% more CPU per request than two, in
+    hand-offs of the interpreter lock between threads that all have work (``bench/RESULTS.md``,
+    round 5). The pool is the handler's own, not the event loop's default executor, so
+    that code a request runs can still use that one (``sync_to_async``) without waiting
+    for a thread of its own pool.
+    """
+    return ThreadPoolExecutor(
+        max_workers=settings.CHAT_REQUEST_THREADS, thread_name_prefix="request"
+    )
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -75,18 +97,22 @@ class OneHopASGIHandler(ASGIHandler):
         ]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in tasks:
-            if task.done():
-                try:
-                    task.result()
-                except RequestAborted:
-                    pass
-                except AssertionError:
-                    body_file.close()
-                    raise
-            else:
+            if not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            elif not task.cancelled() and isinstance(task.exception(), RequestAborted):
+                # The client went away; daphne also says so once a response is complete,
+                # so this is most requests. Looked at rather than raised: raised here, its
+                # traceback would hold this frame, and with it the request and response,
+                # in a reference cycle (see ``unlink_request``).
+                continue
+            else:
+                try:
+                    task.result()
+                except AssertionError:
+                    body_file.close()
+                    raise
         try:
             response = tasks[1].result()
         except asyncio.CancelledError:
@@ -98,7 +124,9 @@ class OneHopASGIHandler(ASGIHandler):
         body_file.close()
 
     async def run_get_response(self, request):
-        response = await sync_to_async(self._run_in_worker, thread_sensitive=False)(request)
+        response = await sync_to_async(
+            self._run_in_worker, thread_sensitive=False, executor=request_executor()
+        )(request)
         # As Django's handler: bigger chunks for files (the server chunks on its own).
         if isinstance(response, FileResponse):
             response.block_size = self.chunk_size

@@ -261,6 +261,10 @@ CHAT_DEFAULT_WORKSPACE = os.environ.get("CHAT_DEFAULT_WORKSPACE", "default")
 CHAT_SESSION_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_SESSION_MESSAGE_MAX_LENGTH", 280))
 CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", 10_000))
 CHAT_MESSAGE_MAX_FILES = int(os.environ.get("CHAT_MESSAGE_MAX_FILES", 10))
+# Threads each served process runs requests in (chatproject/handlers.py): enough to keep
+# the interpreter busy while some requests wait on the database, few enough that they do
+# not spend it handing the interpreter lock around.
+CHAT_REQUEST_THREADS = int(os.environ.get("CHAT_REQUEST_THREADS", 4))
 # Memory each process may spend on the latest history pages of threads (0: no cache).
 CHAT_PAGE_CACHE_BYTES = int(os.environ.get("CHAT_PAGE_CACHE_BYTES", 16 * 1024 * 1024))
 # How long a REST send's Idempotency-Key answers retries with the first answer (24 h).

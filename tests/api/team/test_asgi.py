@@ -2,6 +2,7 @@
 the middleware chain and the view in one worker thread (``chatproject.handlers``): they
 must answer exactly what Django's own handling answers, middleware included."""
 
+import asyncio
 import gc
 import json
 import threading
@@ -150,6 +151,43 @@ def test_file_downloads_give_their_database_connection_back(alice):
         assert download_through_asgi(f"/api/v1/files/{file.id}", token) == (200, b"hello")
 
 
+def get_like_daphne(path: str, token: str) -> int:
+    """A GET through the served application, told ``http.disconnect`` the moment its
+    response is complete, as daphne tells it; the status."""
+
+    async def get():
+        complete = asyncio.Event()
+        asked = []
+        statuses = []
+
+        async def receive():
+            if not asked:
+                asked.append(True)
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await complete.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+            elif not message.get("more_body"):
+                complete.set()
+
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        }
+        await application(scope, receive, send)
+        return statuses[0]
+
+    return async_to_sync(get)()
+
+
 def _left_for_the_collector(run) -> list[str]:
     """The requests, responses and views that ``run`` left in reference cycles."""
     gc.collect()
@@ -181,6 +219,7 @@ def test_served_requests_are_freed_without_the_garbage_collector(
 
     def serve():
         assert through_asgi("GET", history, token)["status"] == 200
+        assert get_like_daphne(history, token) == 200
         assert through_asgi("GET", history, factories.user_token(outsider))["status"] == 404
         sent = through_asgi(
             "POST",
