@@ -79,7 +79,7 @@ def measure(args) -> list[dict]:
         for i, u in enumerate(users)
     ]
     connection.close()
-    real_lock = events._hold_event_order
+    real_mark = events._in_flight_mark
 
     def run_round() -> float:
         counts = [0] * args.threads
@@ -104,20 +104,19 @@ def measure(args) -> list[dict]:
         return sum(counts) / args.duration
 
     def exclusive_lock():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [events.EVENT_ORDER_LOCK])
+        return ", pg_advisory_xact_lock(%s)", [events.EVENT_ORDER_LOCK]
 
     schemes = {
         "exclusive (before)": exclusive_lock,
-        "shared (now)": real_lock,
-        "none": lambda: None,
+        "shared (now)": real_mark,
+        "none": lambda: ("", []),
     }
     results: dict[str, list[float]] = {name: [] for name in schemes}
     for _ in range(args.rounds):
-        for name, lock in schemes.items():
-            events._hold_event_order = lock
+        for name, mark in schemes.items():
+            events._in_flight_mark = mark
             results[name].append(run_round())
-    events._hold_event_order = real_lock
+    events._in_flight_mark = real_mark
     without = statistics.median(results["none"])
     return [
         {

@@ -83,7 +83,6 @@ def record(
     seq, kind, workspace_id = _next_seq(
         thread_id, changes_history=changes_history, updates=thread_updates or {}
     )
-    _hold_event_order()
     event = Event.objects.create(
         thread_id=thread_id, seq=seq, type=type, payload=_plain(payload), user_id=user_id
     )
@@ -98,7 +97,9 @@ def _next_seq(
 ) -> tuple[int, str, Any]:
     """Bump the thread's ``event_seq`` and read it back with the routing facts, in ONE
     statement (``UPDATE ... RETURNING``: PostgreSQL, SQLite 3.35+) instead of an UPDATE and
-    a SELECT; this runs once per event, so on every write."""
+    a SELECT; this runs once per event, so on every write. The same statement marks the
+    transaction as an event writer in flight (``_in_flight_mark``), before the event's id is
+    drawn."""
     table = connection.ops.quote_name(Thread._meta.db_table)
     pk = Thread._meta.pk
     column = connection.ops.quote_name(pk.column)
@@ -112,11 +113,12 @@ def _next_seq(
         sets.append(f"{connection.ops.quote_name(field.column)} = %s")
         params.append(field.get_db_prep_save(value, connection))
     params.append(pk.get_db_prep_value(thread_id, connection))
+    mark, mark_params = _in_flight_mark()
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {', '.join(sets)} WHERE {column} = %s"
-            " RETURNING event_seq, kind, workspace_id",
-            params,
+            f" RETURNING event_seq, kind, workspace_id{mark}",
+            [*params, *mark_params],
         )
         row = cursor.fetchone()
     if row is None:
@@ -125,14 +127,17 @@ def _next_seq(
     return row[0], row[1], workspace.to_python(row[2])
 
 
-def _hold_event_order() -> None:
-    """Mark this transaction as an event writer in flight until it ends (see the module doc).
+def _in_flight_mark() -> tuple[str, list[Any]]:
+    """A ``RETURNING`` column that marks this transaction as an event writer in flight until
+    it ends (see the module doc), and its parameters; nothing on SQLite.
 
-    Shared: writers never wait for each other here, only readers wait for writers.
+    Shared: writers never wait for each other here, only readers wait for writers. Taken by
+    the statement that numbers the event rather than by one of its own: a round trip fewer
+    on every write.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [EVENT_ORDER_LOCK])
+        return ", pg_advisory_xact_lock_shared(%s)", [EVENT_ORDER_LOCK]
+    return "", []
 
 
 def settled_last_id() -> int:
