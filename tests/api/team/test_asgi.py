@@ -113,20 +113,23 @@ def test_the_request_signals_run_once_on_the_thread_that_ran_the_view(
     assert len({thread for _, thread in seen}) == 1
 
 
+def get_scope(path: str, token: str) -> dict:
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+    }
+
+
 def download_through_asgi(path: str, token: str) -> tuple[int, bytes]:
     """A GET through the served application, its streamed body joined."""
 
     async def get():
-        scope = {
-            "type": "http",
-            "http_version": "1.1",
-            "method": "GET",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
-        }
-        communicator = ApplicationCommunicator(application, scope)
+        communicator = ApplicationCommunicator(application, get_scope(path, token))
         await communicator.send_input({"type": "http.request", "body": b""})
         start = await communicator.receive_output(10)
         body = b""
@@ -173,16 +176,7 @@ def get_like_daphne(path: str, token: str) -> int:
             elif not message.get("more_body"):
                 complete.set()
 
-        scope = {
-            "type": "http",
-            "http_version": "1.1",
-            "method": "GET",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
-        }
-        await application(scope, receive, send)
+        await application(get_scope(path, token), receive, send)
         return statuses[0]
 
     return async_to_sync(get)()
