@@ -306,8 +306,13 @@ def shared_workspace(*, user: User, other: User) -> Workspace | None:
 
 
 def is_workspace_admin(*, user: User, workspace_id: Id) -> bool:
-    """Django staff, or an admin of the workspace: who may manage project (group) threads."""
-    if getattr(user, "is_staff", False):
+    """An admin of the workspace, or a site moderator (a superuser, or staff granted
+    ``threads.moderate_thread``, as the Moderators group is): who may manage project (group)
+    threads. Staff status alone only lets someone into the admin, where view-only staff
+    change nothing; it grants nothing here either."""
+    if getattr(user, "is_superuser", False) or (
+        getattr(user, "is_staff", False) and user.has_perm("threads.moderate_thread")
+    ):
         return True
     return WorkspaceMember.objects.filter(
         workspace_id=workspace_id, user=user, role=WorkspaceMember.Role.ADMIN

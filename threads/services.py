@@ -153,7 +153,7 @@ def group_thread_create(
 ) -> Thread:
     """The one thread of a project (seed 002 ``group``); the creator administers it.
 
-    Only the workspace's admins (and Django staff) create project threads: anyone else
+    Only the workspace's admins (and site moderators) create project threads: anyone else
     gets ``PermissionDenied`` and nothing changes. The creator is the acting user; a
     ``SYSTEM`` caller names one.
     """

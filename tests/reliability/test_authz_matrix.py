@@ -103,10 +103,9 @@ TABLE: list[Row] = [
     Row("team", "POST", "/api/v1/chat/threads", {**everyone(201), **USER_BAD,
         "outsider": 400},  # Carol is nobody Erin may address: bad input in `users`
         body={"name": "New", "users": ["{carol}"]}, says='"users"'),
-    # A project thread: workspace admins and Django staff (README: "workspace admins or
-    # staff; else 403"), so view-only staff may make one.
+    # A project thread: workspace admins and site moderators (README), not view-only staff.
     Row("team", "POST", "/api/v1/chat/threads",
-        {**everyone(403), **USER_BAD, "admin": 201, "staff": 201, "outsider": 400},
+        {**everyone(403), **USER_BAD, "admin": 201, "outsider": 400},
         body={"type": "group", "group": "authz-new", "users": ["{carol}"]},
         says={403: "forbidden", 400: '"users"'}),
     Row("team", "GET", "/api/v1/chat/threads/{T}", team(200)),

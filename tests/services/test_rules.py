@@ -1,6 +1,7 @@
 """Rules that used to live in a surface (or in two) and now live in one service each."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
 from chatproject.actors import SYSTEM
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
@@ -32,12 +33,26 @@ def test_workspace_admin_creates_group_thread_and_administers_it(workspace, caro
     assert thread.memberships.get(user=admin).role == "admin"
 
 
-def test_django_staff_create_group_threads(workspace):
+def test_site_moderators_create_group_threads(workspace):
+    moderator = factories.UserFactory(is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    for i, actor in enumerate((moderator, superuser)):
+        thread = thread_services.group_thread_create(
+            workspace=workspace, actor=actor, project_ref=f"apollo-{i}"
+        )
+        assert thread.created_by == actor
+
+
+def test_view_only_staff_cannot_create_group_threads(workspace):
+    """Staff status lets someone into the admin, where their permissions decide; a
+    view-only account changes nothing there, and gets no admin rights in the APIs."""
     staff = factories.UserFactory(is_staff=True)
-    thread = thread_services.group_thread_create(
-        workspace=workspace, actor=staff, project_ref="apollo"
-    )
-    assert thread.created_by == staff
+    staff.user_permissions.add(Permission.objects.get(codename="view_thread"))
+    before = db_state()
+    with pytest.raises(PermissionDenied):
+        thread_services.group_thread_create(workspace=workspace, actor=staff, project_ref="x")
+    assert db_state() == before
 
 
 def test_admin_of_another_workspace_cannot_create_group_thread_here(workspace):
@@ -58,7 +73,7 @@ def test_system_creates_group_thread_for_a_named_creator(workspace, bob):
 
 
 def test_a_user_cannot_record_someone_else_as_creator(workspace, bob):
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
     with pytest.raises(ValueError):
         thread_services.group_thread_create(
             workspace=workspace, actor=staff, creator=bob, project_ref="apollo"
