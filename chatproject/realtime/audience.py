@@ -34,6 +34,8 @@ handler and lives here, beside the consumer.
 """
 
 import logging
+import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -45,6 +47,12 @@ from threads.models import Event, Membership, Thread
 from threads.selectors import member_q, support_staff_q, visible_threads_q
 
 logger = logging.getLogger(__name__)
+
+# While the layer is down (Redis stopped), every send fails to publish: one traceback per
+# minute says why, and a line per event says which were not rung.
+PUBLISH_TRACEBACK_EVERY_S = 60.0
+_last_traceback = {"at": float("-inf")}
+_last_traceback_lock = threading.Lock()
 
 # Channel-layer message type of an event; ``EventsConsumer.chat_event`` handles it.
 LAYER_MESSAGE_TYPE = "chat.event"
@@ -152,8 +160,20 @@ def publish(event: Event) -> None:
             )
         message = envelope(event, kind=route[0], workspace_id=route[1])
         async_to_sync(_send_all)(layer, audience_groups(message), message)
-    except Exception:  # a lost doorbell is healed by replay; the change itself stands
-        logger.exception("could not publish event %s", event.id)
+    except Exception as exc:  # a lost doorbell is healed by replay; the change itself stands
+        _log_publish_failure(event, exc)
+
+
+def _log_publish_failure(event: Event, exc: Exception) -> None:
+    now = time.monotonic()
+    with _last_traceback_lock:
+        traceback = now - _last_traceback["at"] >= PUBLISH_TRACEBACK_EVERY_S
+        if traceback:
+            _last_traceback["at"] = now
+    if traceback:
+        logger.error("could not publish event %s", event.id, exc_info=exc)
+    else:
+        logger.warning("could not publish event %s: %s: %s", event.id, type(exc).__name__, exc)
 
 
 async def _send_all(layer, groups: list[str], message: dict[str, Any]) -> None:

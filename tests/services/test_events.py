@@ -370,6 +370,30 @@ def test_a_failing_channel_layer_does_not_undo_or_break_the_change(
     assert Event.objects.filter(thread=session_thread, type="message.created").exists()
 
 
+def test_a_layer_that_stays_down_logs_one_traceback_then_a_line_per_event(
+    session_thread, bob, channel_layer, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    async def broken(*args, **kwargs):
+        raise ConnectionError("layer down")
+
+    monkeypatch.setattr(channel_layer, "group_send", broken)
+    monkeypatch.setattr(audience, "_last_traceback", {"at": float("-inf")})
+    with (
+        caplog.at_level("WARNING", logger=audience.logger.name),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for text in ("one", "two", "three"):
+            chat_services.message_send(thread=session_thread, actor=bob, text=text)
+
+    records = [r for r in caplog.records if r.name == audience.logger.name]
+    assert [r.levelname for r in records] == ["ERROR", "WARNING", "WARNING"]
+    assert records[0].exc_info is not None
+    assert all(
+        r.exc_info is None and "ConnectionError: layer down" in r.getMessage() for r in records[1:]
+    )
+    assert Event.objects.filter(thread=session_thread, type="message.created").count() == 3
+
+
 def test_without_a_channel_layer_publishing_is_a_no_op(
     session_thread, bob, settings, django_capture_on_commit_callbacks
 ):
