@@ -30,6 +30,7 @@ _SETTINGS = {
     HEADER: ("CONTENT_SECURITY_POLICY", False),
     HEADER_REPORT_ONLY: ("CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
 }
+_SETTING_NAMES = frozenset(name for name, _ in _SETTINGS.values())
 
 
 @functools.lru_cache(maxsize=1)
@@ -46,7 +47,7 @@ def site_policy() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
 
 @receiver(setting_changed)
 def _forget_site_policy(*, setting, **kwargs):
-    if setting in {setting for setting, _ in _SETTINGS.values()}:
+    if setting in _SETTING_NAMES:
         site_policy.cache_clear()
 
 

@@ -174,10 +174,11 @@ def thread_locked(thread_id: Id) -> Thread:
 
 
 def _the_thread(rows: list[list[Any]]) -> Thread:
-    """The thread of a compiled thread query's rows (``_THREAD_COLUMNS``), or ``NotFound``."""
+    """The thread of a compiled thread query's rows (``_THREAD_COLUMNS`` first, any other
+    columns after them), or ``NotFound``."""
     if not rows:
         raise NotFound("Thread not found.")
-    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0])
+    return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0][: len(_THREAD_COLUMNS)])
 
 
 def _thread_key(thread_id: Id) -> uuid.UUID:
@@ -206,12 +207,8 @@ def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMar
     """
     key = _thread_key(thread_id)
     rows = _READER_QUERY.rows(user_id=user.pk, thread_id=key)
-    if not rows:
-        raise NotFound("Thread not found.")
-    [row] = rows
-    n = len(_THREAD_COLUMNS)
-    thread = Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, row[:n])
-    membership_id, last_read_at = row[n], row[n + 1]
+    thread = _the_thread(rows)
+    membership_id, last_read_at = rows[0][len(_THREAD_COLUMNS) :]
     if membership_id is None:
         return thread, None
     return thread, ReadMark(membership_id, last_read_at)
