@@ -40,6 +40,11 @@ export class SupportChat {
     this.el = el;
     this.thread = el.dataset.thread;
     el.addEventListener('submit', (event) => this.submit(event));
+    // The status last known to be saved: a live update moves the select only while the agent
+    // has not picked another value, so an event about some other change (say, blocking) that
+    // lands between picking and saving does not quietly undo the pick.
+    const select = el.querySelector('#ticket-status');
+    this.savedStatus = select ? select.value : null;
     live.on((frame) => {
       if (frame.thread === this.thread && frame.type === 'thread.updated') this.apply(frame.data.thread);
     });
@@ -54,14 +59,14 @@ export class SupportChat {
       const body = Object.fromEntries(new FormData(form).entries());
       delete body.csrfmiddlewaretoken;
       const data = await api('POST', form.action, body);
-      this.apply(data.thread);
+      this.apply(data.thread, { saved: form.dataset.action === 'status' });
       status.textContent = 'Saved.';
     } catch (error) {
       status.textContent = error.message;
     }
   }
 
-  apply(thread) {
+  apply(thread, { saved = false } = {}) {
     const support = thread.support || thread;
     if (support.owner_blocked !== undefined && support.owner_blocked !== null) {
       const blocked = Boolean(support.owner_blocked);
@@ -72,7 +77,8 @@ export class SupportChat {
     }
     if (support.ticket_status) {
       const select = this.el.querySelector('#ticket-status');
-      if (select) select.value = support.ticket_status;
+      if (select && (saved || select.value === this.savedStatus)) select.value = support.ticket_status;
+      this.savedStatus = support.ticket_status;
     }
   }
 }

@@ -68,12 +68,18 @@ def test_an_agent_answers_a_customer_chat_and_manages_it(server, person):
     expect(answer).to_be_visible()
     expect(answer.locator(".tag")).to_have_text("Agent")
 
+    # A status picked but not yet saved survives another change to the chat (here blocking,
+    # whose answer and live event both still say "open").
+    status = dave.page.get_by_label("Ticket status")
+    status.select_option("resolved")
     dave.page.get_by_role("button", name="Block customer").click()
     expect(dave.page.locator("#blocked-state")).to_have_text("Blocked")
-    dave.page.get_by_label("Ticket status").select_option("resolved")
-    # The status line still says "Saved." from blocking: wait for this answer itself, or
-    # the page below may be read before the status is.
-    with dave.page.expect_response(lambda r: r.request.method == "POST" and r.ok):
+    expect(dave.page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(status).to_have_value("resolved")
+    dave.page.get_by_role("status").evaluate("node => { node.textContent = ''; }")
+    with dave.page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/status/") and r.ok
+    ):
         dave.page.get_by_role("button", name="Update status").click()
     expect(dave.page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
 
