@@ -54,9 +54,10 @@ def parse(
     it at the end of each request, so it also serves the short-lived threads of
     ``database_sync_to_async``); ``0`` keeps one persistent connection per thread for
     ``conn_max_age`` seconds instead (``0``: a new connection per request). ``health_checks``
-    checks a reused connection before handing it out (with a pool: ``check_connection``, which
-    discards a connection the database closed), so a database restart costs no request once
-    the database is back; ``pool_timeout`` bounds the wait for a connection meanwhile.
+    checks a reused connection before handing it out (with a pool: a connection whose socket
+    shows the database ended it is discarded, ``chatproject.postgresql``), so a database
+    restart costs no request once the database is back; ``pool_timeout`` bounds the wait for
+    a connection meanwhile.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -76,7 +77,8 @@ def parse(
                 "timeout": pool_timeout,
             }
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's, with a cheaper pool check (chatproject/postgresql/base.py).
+            "ENGINE": "chatproject.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

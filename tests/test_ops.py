@@ -69,7 +69,7 @@ def test_postgres_url_gives_every_connection_field():
         base_dir=Path("/srv/chat"),
     )
 
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "chatproject.postgresql"
     assert config["USER"] == "chat@ops"
     assert config["PASSWORD"] == "s3cr:t"
     assert config["HOST"] == "db.example.com"
@@ -81,7 +81,7 @@ def test_postgres_url_gives_every_connection_field():
 def test_postgresql_scheme_without_port_or_options():
     config = dburl.parse("postgresql://chat:chat@localhost/chat", base_dir=Path("."))
 
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "chatproject.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("localhost", "", "chat")
     assert config["OPTIONS"] == {}
 
@@ -108,7 +108,7 @@ def test_the_configured_postgres_database_reuses_connections(settings):
     """Whatever DATABASE_URL says, the running settings never open one connection per request
     on PostgreSQL: by default a pool, else persistent connections."""
     config = settings.DATABASES["default"]
-    if config["ENGINE"] != "django.db.backends.postgresql":
+    if config["ENGINE"] != "chatproject.postgresql":
         assert "pool" not in config["OPTIONS"]
         return
     assert config["OPTIONS"].get("pool") or config["CONN_MAX_AGE"] != 0
