@@ -20,6 +20,9 @@ SQLITE_CONN_MAX_AGE_S = 600
 # (while the database is away, a request waits this long, then answers 503).
 POOL_MIN_SIZE = 2
 POOL_TIMEOUT_S = 10.0
+# PostgreSQL prepared statements: a statement a connection has run this many times is
+# prepared on it (psycopg's default), so the server stops parsing and planning it anew.
+PREPARE_THRESHOLD = 5
 
 
 def sqlite_config(path: Path | str) -> dict:
@@ -45,6 +48,7 @@ def parse(
     conn_max_age: int = 0,
     health_checks: bool = True,
     pool_timeout: float = POOL_TIMEOUT_S,
+    prepared_statements: bool = True,
 ) -> dict:
     """A ``DATABASES`` entry for ``url``.
 
@@ -58,6 +62,14 @@ def parse(
     shows the database ended it is discarded, ``chatproject.postgresql``), so a database
     restart costs no request once the database is back; ``pool_timeout`` bounds the wait for
     a connection meanwhile.
+
+    ``prepared_statements``: PostgreSQL gets the query and its parameters apart (server-side
+    binding) and a connection prepares the statements it runs often. The server otherwise
+    parses and plans every statement anew, which was most of its CPU: per history read
+    1.3-1.5 ms of PostgreSQL CPU with Django's default (parameters merged into the SQL by
+    the client), 0.3-0.4 ms prepared; per send 3.8-4.1 ms, 1.8-2.3 ms. Turn it off behind a
+    pooler that hands one client's statements to several server sessions (PgBouncer in
+    transaction mode before 1.21), as Django's default does.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -70,6 +82,9 @@ def parse(
         return sqlite_config(path)
     if scheme in {"postgres", "postgresql", "pgsql"}:
         options: dict = dict(parse_qsl(parts.query))
+        if prepared_statements:
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
         if pool_max_size > 0:
             options["pool"] = {
                 "min_size": min(POOL_MIN_SIZE, pool_max_size),

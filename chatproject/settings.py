@@ -112,6 +112,8 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
         health_checks=os.environ.get("DATABASE_HEALTH_CHECKS", "1").lower() in {"1", "true"},
         pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT_S", dburl.POOL_TIMEOUT_S)),
+        prepared_statements=os.environ.get("DATABASE_PREPARED_STATEMENTS", "1").lower()
+        in {"1", "true"},
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -75,7 +75,21 @@ def test_postgres_url_gives_every_connection_field():
     assert config["HOST"] == "db.example.com"
     assert config["PORT"] == "6543"
     assert config["NAME"] == "chat_prod"
-    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+    assert config["OPTIONS"] == {
+        "sslmode": "require",
+        "connect_timeout": "5",
+        "server_side_binding": True,
+        "prepare_threshold": dburl.PREPARE_THRESHOLD,
+    }
+
+
+def test_postgres_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    config = dburl.parse(
+        "postgres://chat:chat@pgbouncer/chat", base_dir=Path("."), prepared_statements=False
+    )
+
+    assert "server_side_binding" not in config["OPTIONS"]
+    assert "prepare_threshold" not in config["OPTIONS"]
 
 
 def test_postgresql_scheme_without_port_or_options():
@@ -83,7 +97,7 @@ def test_postgresql_scheme_without_port_or_options():
 
     assert config["ENGINE"] == "chatproject.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("localhost", "", "chat")
-    assert config["OPTIONS"] == {}
+    assert set(config["OPTIONS"]) == {"server_side_binding", "prepare_threshold"}
 
 
 def test_postgres_connections_come_from_a_pool_when_sized():

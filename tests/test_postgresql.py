@@ -66,3 +66,21 @@ def test_the_project_pool_uses_this_check():
         assert connection.settings_dict["CONN_MAX_AGE"] != 0
         return
     assert pool._check is check_quiet_or_query
+
+
+def test_a_statement_a_connection_runs_often_is_prepared_on_it():
+    """The server then stops parsing and planning it on every request (``chatproject.dburl``);
+    with ``DATABASE_PREPARED_STATEMENTS=0`` (a transaction pooler in front) nothing is."""
+    from threads.models import Thread
+
+    enabled = connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(6):
+        list(Thread.objects.filter(title="prepared?").values_list("pk"))
+    assert (prepared() > before) is enabled
