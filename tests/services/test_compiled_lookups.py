@@ -6,8 +6,12 @@ answers, for every caller in turn."""
 import uuid
 
 import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from chatproject.accounts import services as accounts
+from chatproject.accounts.models import User
 from chatproject.compiled import CompiledQuery
 from chatproject.errors import NotFound
 from chats import services as chat_services
@@ -119,3 +123,42 @@ def test_a_sockets_subscription_answers_as_the_orm_does(
     assert selectors.member_thread_id_set(bob) == {str(custom_thread.pk)}
     assert selectors.support_staff_workspace_ids(agent) == {str(workspace.pk)}
     assert selectors.support_staff_workspace_ids(alice) == set()
+
+
+def test_the_driver_path_answers_what_the_logged_path_answers(custom_thread, alice, bob):
+    """Unlogged, a compiled query goes to the driver past Django's cursor wrappers; logged
+    (DEBUG, the query-count tests) it goes through them. Both must give the same rows."""
+    chat_services.message_send(thread=custom_thread, actor=alice, text="hi")
+    raw = factories.user_token(bob)
+    unlogged = (reader(bob, custom_thread.id), accounts.token_authenticate(raw, kind="user"))
+    with CaptureQueriesContext(connection) as logged_queries:
+        logged = (reader(bob, custom_thread.id), accounts.token_authenticate(raw, kind="user"))
+    assert len(logged_queries) == 2  # the wrappers saw (and logged) both
+    assert unlogged[0] == logged[0]
+    unlogged_token, logged_token = unlogged[1], logged[1]
+    assert unlogged_token == logged_token and unlogged_token.user == logged_token.user
+    assert [getattr(unlogged_token.user, f.attname) for f in User._meta.concrete_fields] == [
+        getattr(logged_token.user, f.attname) for f in User._meta.concrete_fields
+    ]
+
+
+def test_the_driver_path_keeps_djangos_checks_and_errors(custom_thread, alice):
+    # A transaction that must roll back runs no more queries, as with Django's cursor.
+    with transaction.atomic():
+        try:
+            with transaction.atomic(savepoint=False):
+                Thread.objects.create(workspace=None)  # NOT NULL: IntegrityError
+        except IntegrityError:
+            pass
+        with pytest.raises(TransactionManagementError):
+            reader(alice, custom_thread.id)
+
+    # The driver's own errors arrive as Django's (what chatproject.outage catches).
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Thread._meta.db_table)
+            cursor.execute(f"ALTER TABLE {table} RENAME TO gone_for_a_moment")
+        with pytest.raises(DatabaseError):
+            reader(alice, custom_thread.id)
+        transaction.set_rollback(True)
+    assert reader(alice, custom_thread.id)[0] == custom_thread
