@@ -219,6 +219,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "chatproject.api.common.negotiation.RememberingContentNegotiation"
+    ),
     "DEFAULT_PARSER_CLASSES": [
         "chatproject.api.common.bodies.JSONParser",
         "rest_framework.parsers.FormParser",
