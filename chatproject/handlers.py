@@ -18,9 +18,10 @@ receivers (``close_old_connections``: health, age, back to the pool) then check 
 connection the request used, and sending them costs no extra thread hops. Django sends
 ``request_started`` and closes the response (which sends ``request_finished``) each
 through ``sync_to_async`` onto one thread shared by all requests: two more hand-offs per
-request, queued behind every other request's. A streaming response is still closed after
-it is sent, as Django does. Reading the body, sending the response and noticing a client
-disconnect stay Django's async code.
+request, queued behind every other request's. The hop itself is the executor's own, with
+only what the worker needs of ``sync_to_async``'s set-up (``_in_worker``). A streaming
+response is still closed after it is sent, as Django does. Reading the body, sending the
+response and noticing a client disconnect stay Django's async code.
 
 Once a response is complete, the handler also unlinks the objects of its request
 (:func:`unlink_request`), and reads a disconnect without raising it: Django and DRF tie a
@@ -31,10 +32,12 @@ frees those, and every request left ~250 objects for it.
 
 import asyncio
 import contextlib
+import contextvars
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
@@ -74,7 +77,6 @@ class OneHopASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        set_script_prefix(get_script_prefix(scope))
         request, error_response = self.create_request(scope, body_file)
         if request is None:
             body_file.close()
@@ -124,9 +126,15 @@ class OneHopASGIHandler(ASGIHandler):
         body_file.close()
 
     async def run_get_response(self, request):
-        response = await sync_to_async(
-            self._run_in_worker, thread_sensitive=False, executor=request_executor()
-        )(request)
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(
+            request_executor(),
+            _in_worker,
+            loop,
+            contextvars.copy_context(),
+            self._run_in_worker,
+            request,
+        )
         # As Django's handler: bigger chunks for files (the server chunks on its own).
         if isinstance(response, FileResponse):
             response.block_size = self.chunk_size
@@ -135,6 +143,7 @@ class OneHopASGIHandler(ASGIHandler):
     def _run_in_worker(self, request):
         """The request's whole sync part in one worker thread, between the request signals
         (their receivers check this thread's database connection)."""
+        set_script_prefix(get_script_prefix(request.scope))
         signals.request_started.send(sender=self.__class__, scope=request.scope)
         response = None
         try:
@@ -155,6 +164,20 @@ class OneHopASGIHandler(ASGIHandler):
             # request is one the pool lacks until the thread's next request, or for good
             # if the thread ends.
             close_old_connections()
+
+
+def _in_worker(loop, context, run, request):
+    """Run ``run(request)`` in ``context`` on a worker thread, as ``sync_to_async`` would.
+
+    What asgiref's ``sync_to_async`` does around a call and a request needs: the thread
+    knows the event loop it serves, so ``async_to_sync`` there (publishing an event to the
+    channel layer) runs its coroutine on that loop. Not the rest (``asyncio.shield``, moving
+    ``asgiref.local`` values between threads), which cost a tenth of a request's CPU; the
+    one such value a request sets, the script prefix, is set in the worker itself.
+    """
+    SyncToAsync.threadlocal.main_event_loop = loop
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+    return context.run(run, request)
 
 
 def unlink_request(request, response) -> None:

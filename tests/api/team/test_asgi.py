@@ -10,12 +10,14 @@ import threading
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import HttpCommunicator
 from django.core import signals
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 
 from chatproject.asgi import application
+from chatproject.realtime.audience import thread_group
 from chats.models import Message
 from tests import factories
 from tests.api.team.conftest import TeamClient, send, upload
@@ -223,3 +225,72 @@ def test_served_requests_are_freed_without_the_garbage_collector(
         assert sent["status"] == 200
 
     assert _left_for_the_collector(serve) == 0
+
+
+class LoopNotingLayer(InMemoryChannelLayer):
+    """The in-memory channel layer, noting the event loop each ``group_send`` ran on."""
+
+    loops: list = []
+
+    async def group_send(self, group, message):
+        self.loops.append(asyncio.get_running_loop())
+        return await super().group_send(group, message)
+
+
+def test_a_send_rings_its_doorbell_on_the_serving_loop(settings, personal_thread, alice):
+    """The worker thread that ran the send publishes through the event loop that serves
+    the request (asgiref's ``async_to_sync`` there finds it), not a loop of its own: the
+    in-memory layer's queues belong to the serving loop, and channels-redis keeps its
+    connections per loop."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.LoopNotingLayer"}}
+    LoopNotingLayer.loops.clear()
+    token = factories.user_token(alice)
+    body = json.dumps({"thread": str(personal_thread.id), "content": "ding"}).encode()
+
+    async def send_and_listen():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(thread_group(personal_thread.id), channel)
+        heard = asyncio.ensure_future(layer.receive(channel))
+        communicator = HttpCommunicator(
+            application,
+            "POST",
+            "/api/v1/chat/messages",
+            body=body,
+            headers=[
+                (b"host", b"testserver"),
+                (b"authorization", f"Bearer {token}".encode()),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        )
+        response = await communicator.get_response(timeout=10)
+        assert response["status"] == 200
+        return await asyncio.wait_for(heard, timeout=5), asyncio.get_running_loop()
+
+    doorbell, serving_loop = async_to_sync(send_and_listen)()
+    assert doorbell["type"] == "chat.event"
+    assert doorbell["event"]["type"] == "message.created"
+    assert LoopNotingLayer.loops == [serving_loop]
+
+
+def test_links_carry_the_script_prefix_the_server_mounts_the_app_under(personal_thread, alice):
+    """Served under a path prefix (ASGI ``root_path``), the URLs a view builds start with it:
+    the worker thread that builds them knows the request's prefix."""
+    picture = upload(alice)
+    send(personal_thread, alice, "see", attachments=[picture])
+    token = factories.user_token(alice)
+    path = f"/chat/api/v1/chat/threads/{personal_thread.id}/messages"
+    communicator = HttpCommunicator(
+        application,
+        "GET",
+        path,
+        headers=[(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+    )
+    communicator.scope["root_path"] = "/chat"
+    response = async_to_sync(communicator.get_response)(timeout=10)
+
+    assert response["status"] == 200
+    [message] = json.loads(response["body"])
+    [link] = [f["url"] for f in message["files"]]
+    assert link.startswith("http://testserver/chat/api/v1/files/"), link
