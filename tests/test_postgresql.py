@@ -84,3 +84,25 @@ def test_a_statement_a_connection_runs_often_is_prepared_on_it():
     for _ in range(6):
         list(Thread.objects.filter(title="prepared?").values_list("pk"))
     assert (prepared() > before) is enabled
+
+
+def test_the_check_works_on_a_descriptor_past_1024(params, tmp_path):
+    """A process with many open sockets (a websocket per client) gets database connections
+    with high descriptor numbers, which ``select`` cannot watch."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard >= 1200 or hard == resource.RLIM_INFINITY, "this machine allows few files"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = []
+    try:
+        while not filler or filler[-1] < 1100:
+            filler.append(os.open(os.devnull, os.O_RDONLY))
+        with psycopg.connect(**params) as conn:
+            assert conn.fileno() > 1024
+            assert traffic(conn, check_quiet_or_query, tmp_path / "quiet") == ""
+    finally:
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

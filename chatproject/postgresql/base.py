@@ -28,8 +28,10 @@ def check_quiet_or_query(conn: psycopg.Connection) -> None:
     """The pool's check (raise to discard ``conn``): no query unless the server spoke."""
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    # poll, not select: a process serving many sockets has descriptors past select's 1024.
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    if poller.poll(0):
         ConnectionPool.check_connection(conn)
 
 
