@@ -21,13 +21,13 @@ database errors become Django's either way.
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import QuerySet
 
 
@@ -94,14 +94,11 @@ class CompiledQuery:
         return compiled
 
 
-# Django's SQLite cursor's own rewrite of "format" placeholders (``%s``, ``%%``) to qmark.
-_FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")
-
-
 def _driver_sql(sql: str, connection: Any) -> str:
-    """``sql`` as the database driver itself takes it (Django's cursor would rewrite it)."""
+    """``sql`` as the database driver itself takes it: on SQLite, rewritten once as Django's
+    cursor rewrites it on every run ("format" placeholders to qmark)."""
     if connection.vendor == "sqlite":
-        return _FORMAT_PLACEHOLDER.sub("?", sql).replace("%%", "%")
+        return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
     return sql
 
 
