@@ -29,6 +29,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chatproject.actors import SYSTEM, Actor, recorded_user
+from chatproject.compiled import CompiledInsert
 from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chatproject.text import clean_text
 from chats import events
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from chatproject.accounts.models import User
 
 CLIENT_ID_MAX_LENGTH: int = Message._meta.get_field("client_id").max_length or 0
+
+# Every send writes one: its INSERT is compiled once (see chatproject.compiled).
+_MESSAGE_INSERT = CompiledInsert(Message)
 
 
 def message_max_length(thread: Thread) -> int:
@@ -151,7 +155,7 @@ def message_send(
         # Only a client_id can collide with a concurrent retry; a savepoint costs two
         # round trips, so a send without one takes none.
         with transaction.atomic() if client_id else nullcontext():
-            message = Message.objects.create(
+            message = _MESSAGE_INSERT.create(
                 thread=thread,
                 author=author,
                 role=role,
@@ -486,7 +490,7 @@ def support_message_send(*, chat: Thread, role: str, text: str | None, actor: Ac
         authors = {"author_responder": thread.responder}
     text = _clean_text(text, thread=thread, has_files=False)
     now = timezone.now()
-    message = Message.objects.create(thread=thread, role=role, text=text, created_at=now, **authors)
+    message = _MESSAGE_INSERT.create(thread=thread, role=role, text=text, created_at=now, **authors)
     # A support message has no files: no query for them.
     events.message_created(message, attachments=())
     return message

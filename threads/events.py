@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.utils.module_loading import import_string
 
+from chatproject.compiled import CompiledInsert
 from chatproject.errors import Id
 from threads.models import Event, Membership, Thread
 
@@ -52,6 +53,9 @@ _WRITERS_SQL = (
 )
 # A writer still in flight after this long is stuck, not slow: give up rather than hang.
 SETTLE_TIMEOUT_S = 30.0
+
+# Every write records one: its INSERT is compiled once (see chatproject.compiled).
+_EVENT_INSERT = CompiledInsert(Event)
 
 
 def _plain(payload: dict[str, Any]) -> dict[str, Any]:
@@ -83,11 +87,11 @@ def record(
     seq, kind, workspace_id = _next_seq(
         thread_id, changes_history=changes_history, updates=thread_updates or {}
     )
-    event = Event.objects.create(
+    event = _EVENT_INSERT.create(
         thread_id=thread_id, seq=seq, type=type, payload=_plain(payload), user_id=user_id
     )
     # Routing facts the publish hook needs, so it does not query after commit.
-    event.route = (kind, workspace_id)  # type: ignore[attr-defined]
+    event.route = (kind, workspace_id)
     transaction.on_commit(partial(publish, event))
     return event
 
