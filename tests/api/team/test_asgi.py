@@ -155,6 +155,71 @@ def test_file_downloads_give_their_database_connection_back(alice):
         assert download_through_asgi(f"/api/v1/files/{file.id}", token) == (200, b"hello")
 
 
+def served_with_a_client_that_leaves_at_once(path: str, token: str) -> tuple[list, list]:
+    """A GET through the served application whose client is gone as soon as the request is
+    read (``http.disconnect`` from then on); what was sent, and the tasks the handler
+    started."""
+
+    async def get():
+        sent, started = [], []
+        loop = asyncio.get_running_loop()
+        default_factory = loop.get_task_factory()
+
+        def noting_factory(loop, coro, **kwargs):
+            started.append(getattr(coro, "__qualname__", repr(coro)))
+            if default_factory is not None:
+                return default_factory(loop, coro, **kwargs)
+            return asyncio.Task(coro, loop=loop, **kwargs)
+
+        asked = []
+
+        async def receive():
+            if not asked:
+                asked.append(True)
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        loop.set_task_factory(noting_factory)
+        try:
+            await application(get_scope(path, token), receive, send)
+        finally:
+            loop.set_task_factory(default_factory)
+        return sent, started
+
+    return async_to_sync(get)()
+
+
+def test_a_complete_response_is_sent_without_listening_for_the_client(personal_thread, alice):
+    """The worker has finished, so there is nothing to cancel: no listener task is started
+    and stopped for it. A client that left meanwhile is the server's to drop (daphne and
+    uvicorn drop replies to closed connections)."""
+    token = factories.user_token(alice)
+    sent, started = served_with_a_client_that_leaves_at_once(
+        f"/api/v1/chat/threads/{personal_thread.id}/messages", token
+    )
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 200
+    assert not any("listen_for_disconnect" in name for name in started)
+
+
+def test_a_download_stops_when_its_reader_leaves(alice):
+    """A streaming response is still sent while listening for the client leaving, as Django
+    does: a reader that left gets no more of the file."""
+    file = upload(alice, content=b"x" * 300_000, name="big.txt", content_type="text/plain")
+    sent, started = served_with_a_client_that_leaves_at_once(
+        f"/api/v1/files/{file.id}", factories.user_token(alice)
+    )
+    assert any("listen_for_disconnect" in name for name in started)
+    assert sum(len(m.get("body", b"")) for m in sent) < 300_000
+    assert download_through_asgi(f"/api/v1/files/{file.id}", factories.user_token(alice)) == (
+        200,
+        b"x" * 300_000,
+    )
+
+
 def get_like_daphne(path: str, token: str) -> int:
     """A GET through the served application, told ``http.disconnect`` the moment its
     response is complete, as daphne tells it; the status."""
