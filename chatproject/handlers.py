@@ -24,7 +24,7 @@ response is still closed after it is sent, as Django does. Reading the body and 
 response stay Django's async code. Only a streaming response is sent while listening for
 the client leaving, so that a download stops when its reader goes: a complete response has
 nothing left to cancel, and the listener task Django starts and stops around every request
-cost ~10% of a served history read's CPU.
+was a measurable part of a served read's CPU (``bench/RESULTS.md``, round 7).
 
 Once a response is complete, the handler also unlinks the objects of its request
 (:func:`unlink_request`), and a streaming response's listener reads a disconnect without
