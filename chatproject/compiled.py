@@ -106,10 +106,10 @@ class CompiledInsert:
 
     This builds the object and runs Django's own ``pre_save`` and value preparation for
     each field, as ``save`` does, with the SQL of the first row. The object comes back
-    saved, its returned columns
-    (an auto-increment id) set. Where ``save`` would do more, it simply saves: when a
-    ``pre_save`` or ``post_save`` receiver listens to the model, when a model inherits
-    from another, or when a value is an expression rather than a value.
+    saved, its returned columns (an auto-increment id) set. Where ``save`` would do more,
+    it simply saves: when a ``pre_save`` or ``post_save`` receiver listens to the model,
+    when a model inherits from another or orders with respect to one, or when a value is
+    an expression rather than a value.
     """
 
     def __init__(self, model: type[Model]) -> None:
