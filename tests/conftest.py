@@ -1,8 +1,9 @@
 import os
+import threading
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from chatproject.actors import SYSTEM
 from tests import factories
@@ -14,6 +15,30 @@ from threads.models import Workspace
 # key of their own, as production does; subprocesses inherit it from the environment.
 os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 56)
 django_settings.SECRET_KEY = os.environ["SECRET_KEY"]
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    """Channels closes "old" connections around each database call. In a socket scenario
+    (``tests.realtime``'s helpers, used across the suite) most of those calls run on the
+    test's own thread, and closing would pull its connection out from under it, so that one
+    is kept. Other threads' connections are closed as in production: commands run on worker
+    threads (``run_command``), and a connection kept there would hold a pooled PostgreSQL
+    session past the test (the test database could then not be dropped). Channels' test
+    communicators no-op the same function while they run the application, so theirs is
+    replaced too."""
+    test_thread = threading.get_ident()
+
+    def close_old_connections_off_the_test_thread():
+        if threading.get_ident() != test_thread:
+            close_old_connections()
+
+    monkeypatch.setattr(
+        "channels.db.close_old_connections", close_old_connections_off_the_test_thread
+    )
+    monkeypatch.setattr(
+        "channels.testing.application.no_op", close_old_connections_off_the_test_thread
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -5,47 +5,17 @@ scenario's ``database_sync_to_async`` calls then run on the test's own thread an
 database connection. ``transaction=True`` because events are published on commit.
 """
 
-import threading
 from contextlib import asynccontextmanager
 
-import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import close_old_connections
 from django.test import Client as HttpClient
 
 from chatproject.asgi import application
 from tests import factories
 
 ORIGIN = b"http://127.0.0.1"
-
-
-def keep_test_thread_connection(monkeypatch) -> None:
-    """Channels closes "old" connections around each database call; in a test most of those
-    calls run on the test's own thread, and closing would pull its connection out from
-    under it. Other threads' connections are closed as in production: commands run on
-    worker threads (``run_command``), and a connection kept there would hold a pooled
-    PostgreSQL session past the test (the test database could then not be dropped).
-    Channels' test communicators patch the same function while they run the application,
-    so theirs is replaced too."""
-    test_thread = threading.get_ident()
-
-    def close_old_connections_off_the_test_thread():
-        if threading.get_ident() != test_thread:
-            close_old_connections()
-
-    monkeypatch.setattr(
-        "channels.db.close_old_connections", close_old_connections_off_the_test_thread
-    )
-    monkeypatch.setattr(
-        "channels.testing.application.no_op", close_old_connections_off_the_test_thread
-    )
-
-
-@pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch):
-    keep_test_thread_connection(monkeypatch)
 
 
 def run(scenario):

@@ -6,14 +6,8 @@ import pytest
 from chatproject.errors import Conflict
 from chats import services as chat_services
 from chats.models import Message
-from tests.realtime.conftest import connected, keep_test_thread_connection, run
+from tests.realtime.conftest import connected, run
 from threads import services as thread_services
-
-
-@pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch):
-    """As in tests/realtime: the socket's database calls run on the test's connection."""
-    keep_test_thread_connection(monkeypatch)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.test import Client
 from chatproject.accounts import services as accounts
 from chatproject.actors import SYSTEM
 from tests import factories
-from tests.realtime.conftest import communicator, db, keep_test_thread_connection, run
+from tests.realtime.conftest import communicator, db, run
 from threads import services as thread_services
 from threads.models import WorkspaceMember
 
@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch, settings):
-    """As in tests/realtime; and a heartbeat far away, so a close can only come at once."""
-    keep_test_thread_connection(monkeypatch)
+def far_heartbeat(settings):
+    """A heartbeat far away, so a close can only come at once."""
     settings.CHAT_EVENTS_PING_INTERVAL_S = 3600
 
 

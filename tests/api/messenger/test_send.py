@@ -12,7 +12,7 @@ from tests.api.messenger.conftest import (
     post_upload,
     send,
 )
-from tests.realtime.conftest import connected, db, keep_test_connection, run  # noqa: F401
+from tests.realtime.conftest import connected, db, run
 
 
 def url(chat) -> str:
