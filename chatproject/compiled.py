@@ -58,12 +58,7 @@ class CompiledQuery:
             constant if slot is None else _prep(values[slot], constant)
             for constant, slot in zip(constants, slots, strict=True)
         ]
-        if connection.queries_logged or connection.execute_wrappers:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                found = cursor.fetchall()
-        else:
-            found = _run_on_driver(connection, driver_sql, params)
+        found = _run(connection, sql, driver_sql, params)
         if converters:
             return list(compiler.apply_converters(found, converters))
         return [list(row) for row in found]
@@ -114,7 +109,7 @@ class CompiledInsert:
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
-        self._compiled: dict[tuple[str, bool], tuple[Any, ...]] = {}
+        self._compiled: dict[bool, tuple[Any, ...]] = {}  # by whether the pk is set
         self._lock = threading.Lock()
 
     def create(self, **values: Any) -> Any:
@@ -136,16 +131,11 @@ class CompiledInsert:
             setattr(obj, pk.attname, pk.get_pk_value_on_save(obj))
         pk_set = obj._is_pk_set(meta)
         connection = connections[using]
-        compiled = self._compiled.get((using, pk_set)) or self._compile(using, pk_set, obj)
+        compiled = self._compiled.get(pk_set) or self._compile(using, pk_set, obj)
         sql, driver_sql, fields, returning, compiler, converters = compiled
         params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
         with transaction.mark_for_rollback_on_error(using):
-            if connection.queries_logged or connection.execute_wrappers:
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    rows = cursor.fetchall() if returning else []
-            else:
-                rows = _run_on_driver(connection, driver_sql, params, fetch=bool(returning))
+            rows = _run(connection, sql, driver_sql, params, fetch=bool(returning))
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         for row in rows:
@@ -177,7 +167,7 @@ class CompiledInsert:
         converters = compiler.get_converters([f.get_col(meta.db_table) for f in returning])
         compiled = (sql, _driver_sql(sql, connection), fields, returning, compiler, converters)
         with self._lock:
-            self._compiled[(using, pk_set)] = compiled
+            self._compiled[pk_set] = compiled
         return compiled
 
 
@@ -187,6 +177,18 @@ def _driver_sql(sql: str, connection: Any) -> str:
     if connection.vendor == "sqlite":
         return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
     return sql
+
+
+def _run(
+    connection: Any, sql: str, driver_sql: str, params: list[Any], *, fetch: bool = True
+) -> list[Any]:
+    """Run compiled SQL: through Django's cursor while queries are logged or wrapped (DEBUG,
+    ``CaptureQueriesContext``, an ``execute_wrapper``), else straight to the driver."""
+    if connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if fetch else []
+    return _run_on_driver(connection, driver_sql, params, fetch=fetch)
 
 
 def _run_on_driver(
