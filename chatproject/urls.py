@@ -5,10 +5,11 @@ each other or with the browser pages.
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chatproject.api.schemas import SURFACES, surface_schema_view
+from chatproject.api.team.views import UnknownPathView as TeamUnknownPath
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,6 +22,9 @@ urlpatterns = [
     path("v1/", include("chatproject.api.session.urls")),
     path("api/v1/", include("chatproject.api.team.urls")),
     path("api/v1/", include("chatproject.api.support.urls")),
+    # Any other /api/v1/ path gets the Team API's 404 (each API answers unknown paths under
+    # its own prefixes in its own format; the Support API's resources end in its own above).
+    re_path(r"^api/v1/", TeamUnknownPath.as_view(), name="team-unknown"),
     path("", include("chatproject.api.messenger.urls")),
     path("", include("chatproject.web.urls")),
 ]

@@ -4,14 +4,20 @@ No trailing slashes (FastAPI's paths). ``/chats`` is not the Support API's
 ``/api/v1/chats``: that lives under another prefix.
 """
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from chatproject.api.messenger.token import TokenViewSet
-from chatproject.api.messenger.views import ChatViewSet, UploadViewSet
+from chatproject.api.messenger.views import ChatViewSet, UnknownPathView, UploadViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("token", TokenViewSet, basename="messenger-token")
 router.register("chats", ChatViewSet, basename="messenger-chat")
 router.register("uploads", UploadViewSet, basename="messenger-upload")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    re_path(
+        r"^(?:token|chats|uploads)(?:/.*)?$", UnknownPathView.as_view(), name="messenger-unknown"
+    ),
+]

@@ -18,7 +18,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from chatproject.api.common.unknown import UnknownPath
 from chatproject.api.messenger import errors
 from chatproject.api.messenger import serializers as s
 from chatproject.api.messenger.auth import OAuth2PasswordBearer
@@ -48,8 +50,9 @@ class JSONWhateverAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class MessengerViewSet(viewsets.ViewSet):
-    """Base of the surface: user tokens as ``OAuth2PasswordBearer``, FastAPI's errors."""
+class MessengerSurface:
+    """What every view of the surface shares: user tokens as ``OAuth2PasswordBearer``,
+    FastAPI's errors."""
 
     authentication_classes = [OAuth2PasswordBearer]
     permission_classes = [IsAuthenticated]
@@ -61,6 +64,10 @@ class MessengerViewSet(viewsets.ViewSet):
 
     def get_exception_handler(self):
         return errors.exception_handler
+
+
+class MessengerViewSet(MessengerSurface, viewsets.ViewSet):
+    pass
 
 
 class ChatViewSet(MessengerViewSet):
@@ -320,3 +327,8 @@ class UploadViewSet(MessengerViewSet):
             return self.serve(attachment.file, attachment.content_type)
         kind = "image/png" if attachment.thumbnail.name.endswith(".png") else "image/jpeg"
         return self.serve(attachment.thumbnail, kind)
+
+
+class UnknownPathView(UnknownPath, MessengerSurface, APIView):
+    """Any other path under ``/token``, ``/chats`` or ``/uploads`` (a trailing slash
+    included): FastAPI's ``{"detail": "Not Found"}``."""

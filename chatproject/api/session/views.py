@@ -23,10 +23,11 @@ from chatproject.api.common.filters import query_parameters
 from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import body_ids, path_id
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
+from chatproject.api.common.unknown import UnknownPath
 from chatproject.api.session import problems
 from chatproject.api.session import serializers as s
 from chatproject.api.session.filters import ChatListQuery
-from chatproject.errors import NotFound, PermissionDenied
+from chatproject.errors import PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
 from chats.selectors import MessageSort
@@ -282,12 +283,5 @@ class SessionViewSet(SessionSurface, ViewSet):
         return Response({"token": token})
 
 
-class UnknownPathView(SessionSurface, APIView):
+class UnknownPathView(UnknownPath, SessionSurface, APIView):
     """Any other path under ``/v1/``: a problem document, not Django's HTML page."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    schema = None
-
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        raise NotFound("No such endpoint.")

@@ -4,6 +4,7 @@
 prefix. No trailing slashes: the seed's paths have none.
 """
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from chatproject.api.support import views
@@ -16,4 +17,13 @@ router.register("members", views.MemberViewSet, basename="support-member")
 router.register("responders", views.ResponderViewSet, basename="support-responder")
 router.register("tickets", views.TicketViewSet, basename="support-ticket")
 
-urlpatterns = router.urls
+RESOURCES = ("chats", "channels", "external-users", "members", "responders", "tickets")
+
+urlpatterns = [
+    *router.urls,
+    re_path(
+        rf"^(?:{'|'.join(RESOURCES)})(?:/.*)?$",
+        views.UnknownPathView.as_view(),
+        name="support-unknown",
+    ),
+]

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from chatproject.actors import SYSTEM
@@ -22,6 +23,7 @@ from chatproject.api.common.filters import query_parameters
 from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import path_id
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
+from chatproject.api.common.unknown import UnknownPath
 from chatproject.api.support import errors
 from chatproject.api.support import serializers as s
 from chatproject.api.support.filters import ChatListQuery, PageNumberQuery
@@ -508,3 +510,8 @@ class TicketViewSet(SupportSurface, ViewSet):
             changes["subject"] = data["subject"] or ""
         thread_services.ticket_update(ticket=ticket, actor=SYSTEM, **changes)
         return Response(self.ticket_row(ticket.pk))
+
+
+class UnknownPathView(UnknownPath, SupportSurface, APIView):
+    """Any other path under this surface's resources (``/api/v1/chats/``, a trailing slash
+    included): this surface's 404."""

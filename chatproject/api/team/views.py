@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from chatproject.api.common import idempotency
@@ -23,6 +24,7 @@ from chatproject.api.common.idempotency import send_once
 from chatproject.api.common.ids import path_id
 from chatproject.api.common.paging import parse_page
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
+from chatproject.api.common.unknown import UnknownPath
 from chatproject.api.team import errors
 from chatproject.api.team import serializers as s
 from chatproject.api.team.filters import MessageHistoryQuery, PeopleQuery, ThreadListQuery
@@ -420,3 +422,7 @@ class FileViewSet(TeamSurface, ViewSet):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class UnknownPathView(UnknownPath, TeamSurface, APIView):
+    """Any other path under ``/api/v1/`` (after the Support API's): this surface's 404."""
