@@ -52,7 +52,11 @@ class JSONWhateverAccept(BaseContentNegotiation):
 
 class MessengerSurface:
     """What every view of the surface shares: user tokens as ``OAuth2PasswordBearer``,
-    FastAPI's errors."""
+    FastAPI's errors, and FastAPI's methods: a route answers only the methods it declares,
+    so ``HEAD`` and ``OPTIONS`` are 405 (Django and DRF would run a ``GET`` for a ``HEAD``,
+    and reading a chat's first page marks it read)."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete"]
 
     authentication_classes = [OAuth2PasswordBearer]
     permission_classes = [IsAuthenticated]

@@ -221,10 +221,11 @@ class ThreadViewSet(TeamSurface, ViewSet):
             **anchors,
         )
         if page and not anchors and not search:
-            # The mark came with the thread; unchanged, it costs nothing more.
-            thread_services.thread_mark_read(
-                thread=thread, actor=request.user, up_to=page[-1], known=mark
-            )
+            if request.method == "GET":  # a HEAD only asks what a GET would answer
+                # The mark came with the thread; unchanged, it costs nothing more.
+                thread_services.thread_mark_read(
+                    thread=thread, actor=request.user, up_to=page[-1], known=mark
+                )
             return latest_page_response(thread=thread, limit=q["limit"], rows=page, request=request)
         return Response(s.chat_message_rows(page, request=request))
 

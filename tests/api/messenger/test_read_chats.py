@@ -281,6 +281,23 @@ def test_reading_an_older_page_does_not_mark_the_chat_read(as_alice, direct_chat
     assert Membership.objects.get(thread=direct_chat, user__username="alice").last_read_at is None
 
 
+@pytest.mark.parametrize("method", ["head", "options"])
+def test_head_and_options_are_not_routes_so_they_read_nothing_and_mark_nothing(
+    as_alice, direct_chat, bob, method
+):
+    # FastAPI answers only the methods a route declares; a HEAD run as a GET would have
+    # marked the chat read.
+    send(direct_chat, bob, "hello")
+
+    for path in (chat_url(direct_chat), "/chats"):
+        response = getattr(as_alice, method)(path)
+        assert response.status_code == 405
+        if method == "options":  # a HEAD answer has no body
+            assert response.json() == {"detail": "Method Not Allowed"}
+
+    assert unread(as_alice, direct_chat) == 1
+
+
 def test_reading_again_writes_nothing(as_alice, direct_chat, alice, bob):
     send(direct_chat, bob, "hello")
     as_alice.get(chat_url(direct_chat))

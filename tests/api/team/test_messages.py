@@ -287,6 +287,24 @@ def test_a_message_arriving_after_the_read_moves_the_mark_on_the_next_read(
     assert event_types_since(since) == ["read.updated"]
 
 
+def test_a_head_of_the_latest_page_answers_like_a_get_and_marks_nothing(
+    as_alice, personal_thread, alice, bob
+):
+    send(personal_thread, bob, "news")
+    since = last_event_id()
+
+    head = as_alice.head(url(personal_thread))
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == "application/json"
+    assert Membership.objects.get(thread=personal_thread, user=alice).last_read_at is None
+    assert event_types_since(since) == []
+    # The GET it stands for still marks the thread read.
+    as_alice.get(url(personal_thread))
+    assert Membership.objects.get(thread=personal_thread, user=alice).last_read_at is not None
+
+
 def test_reading_an_empty_thread_leaves_no_mark(as_alice, personal_thread, alice):
     since = last_event_id()
 
