@@ -49,7 +49,7 @@ SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER", [])[:2]) or 
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "chatproject.apps.ChatAdminConfig",  # django.contrib.admin, sign-in throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

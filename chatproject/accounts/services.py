@@ -74,15 +74,36 @@ def password_sign_in(
     failure is counted (``chatproject.accounts.throttle``). Returns the active user, else
     ``None``.
     """
-    wait = throttle.retry_after(throttle.PASSWORD, client=client, username=username)
-    if wait is not None:
-        raise TooManyAttempts(wait)
+    _refuse_if_throttled(username=username, client=client)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         throttle.failed(throttle.PASSWORD, client=client, username=username)
         return None
     throttle.succeeded(throttle.PASSWORD, username=username)
     return user
+
+
+def password_check(*, user: User, password: str, client: str) -> bool:
+    """Whether ``password`` is the signed-in ``user``'s own (a password change asks for it).
+
+    Counted and throttled with the sign-ins of that username (``TooManyAttempts``): a
+    stolen session must not become a way to guess the password without limit.
+    """
+    username = user.get_username()
+    _refuse_if_throttled(username=username, client=client)
+    if not user.check_password(password):
+        throttle.failed(throttle.PASSWORD, client=client, username=username)
+        return False
+    throttle.succeeded(throttle.PASSWORD, username=username)
+    return True
+
+
+def _refuse_if_throttled(*, username: str, client: str) -> None:
+    """``TooManyAttempts`` if this client or username failed too often: checked before the
+    (deliberately slow) password hash is computed."""
+    wait = throttle.retry_after(throttle.PASSWORD, client=client, username=username)
+    if wait is not None:
+        raise TooManyAttempts(wait)
 
 
 def token_obtain(*, username: str, password: str, client: str) -> tuple[AccessToken, str] | None:

@@ -8,7 +8,6 @@ keep it live. Anything the user may not see answers 404.
 from django.contrib import messages as flash
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chatproject import health, outage
 from chatproject.accounts import services as account_services
+from chatproject.accounts import throttle
+from chatproject.accounts.views import ThrottledPasswordChangeForm, answer_throttled
 from chatproject.errors import DomainError, NotFound, PermissionDenied
 from chatproject.web import present
 from chatproject.web import selectors as web_selectors
@@ -328,12 +329,13 @@ def support_chat(request, thread_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    password_form = PasswordChangeForm(request.user)
+    client = throttle.client_of(request)
+    password_form = ThrottledPasswordChangeForm(request.user, client=client)
     name_error = None
     status = 200
     if request.method == "POST":
         if request.POST.get("form") == "password":
-            password_form = PasswordChangeForm(request.user, request.POST)
+            password_form = ThrottledPasswordChangeForm(request.user, request.POST, client=client)
             if password_form.is_valid():
                 account_services.password_change(
                     user=request.user, new_password=password_form.cleaned_data["new_password1"]
@@ -353,12 +355,13 @@ def profile(request):
             else:
                 flash.success(request, "Profile saved.")
                 return redirect("profile")
-    return render(
+    response = render(
         request,
         "accounts/profile.html",
         {"password_form": password_form, "name_error": name_error},
         status=status,
     )
+    return answer_throttled(response, password_form)
 
 
 @require_GET

@@ -113,6 +113,106 @@ def test_the_sign_in_form_still_signs_in(client, alice):
     assert client.session["_auth_user_id"] == str(alice.pk)
 
 
+@pytest.fixture
+def staff(make_user):
+    return make_user(username="staffy", is_staff=True, is_superuser=True)
+
+
+def sign_in_to_admin(client, password, ip="10.0.4.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "staffy", "password": password, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_the_admin_sign_in_is_throttled_too(client, staff, hashes):
+    for _ in range(3):
+        assert sign_in_to_admin(client, "wrong").status_code == 200  # the form, its error
+    checked = len(hashes)
+
+    refused = sign_in_to_admin(client, factories.PASSWORD)
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert b"Too many failed attempts" in refused.content
+    assert len(hashes) == checked
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_sign_in_still_signs_staff_in_and_refuses_others(client, staff, alice):
+    assert sign_in_to_admin(client, factories.PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+    other = client.__class__()
+    refused = other.post(
+        "/admin/login/",
+        {"username": "alice", "password": factories.PASSWORD},
+        REMOTE_ADDR="10.0.4.2",
+    )
+    assert refused.status_code == 200  # not staff: the form again
+    assert "_auth_user_id" not in other.session
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "signed_in"),
+    [
+        ("/accounts/profile/", {"form": "password"}, "alice"),
+        ("/admin/password_change/", {}, "staffy"),
+    ],
+)
+def test_guessing_the_current_password_in_a_change_is_throttled(
+    client, alice, staff, hashes, path, form, signed_in
+):
+    user = alice if signed_in == "alice" else staff
+    client.force_login(user)
+
+    def change(old):
+        data = {
+            **form,
+            "old_password": old,
+            "new_password1": "N3w-pass-phrase!",
+            "new_password2": "N3w-pass-phrase!",
+        }
+        return client.post(path, data, REMOTE_ADDR="10.0.5.1")
+
+    for _ in range(3):
+        assert change("wrong").status_code in (200, 400)  # the form again, its error
+    checked = len(hashes)
+
+    refused = change(factories.PASSWORD)
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert b"Too many failed attempts" in refused.content
+    assert len(hashes) == checked
+    user.refresh_from_db()
+    assert user.check_password(factories.PASSWORD)  # unchanged
+
+
+def test_a_change_with_the_right_password_still_works_and_counts_as_a_success(client, alice):
+    client.force_login(alice)
+    data = {
+        "form": "password",
+        "new_password1": "N3w-pass-phrase!",
+        "new_password2": "N3w-pass-phrase!",
+    }
+    for _ in range(2):
+        client.post("/accounts/profile/", {**data, "old_password": "wrong"})
+
+    assert (
+        client.post("/accounts/profile/", {**data, "old_password": factories.PASSWORD}).status_code
+        == 302
+    )
+
+    alice.refresh_from_db()
+    assert alice.check_password("N3w-pass-phrase!")
+    # Its failures were cleared: the owner is not locked out of signing in.
+    for _ in range(2):
+        assert token("alice", "wrong").status_code == 401
+    assert token("alice", "N3w-pass-phrase!").status_code == 200
+
+
 def test_api_key_guessing_is_throttled_per_client(workspace):
     _, good = accounts.api_key_create(workspace=workspace)
     auth = ApiKeyAuthentication()
