@@ -6,13 +6,14 @@ answers ``{"error": {"code", "message", "field"}}`` on a domain error: the rules
 services', exactly as on the APIs and the websocket's ``message.send``.
 """
 
-import json
 import uuid
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import FileResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatproject.api.common import bodies
 from chatproject.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from chatproject.web import present
 from chatproject.web import selectors as web_selectors
@@ -36,7 +37,8 @@ MAX_BODY_DEPTH = 5
 
 
 def json_api(view):
-    """Signed-in callers only (401 otherwise, no redirect); domain errors as JSON."""
+    """Signed-in callers only (401 otherwise, no redirect); domain errors, and bodies too
+    big or with too many fields (Django's checks), as JSON."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -46,6 +48,10 @@ def json_api(view):
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return _error(exc.status, CODES.get(type(exc), "invalid"), exc.detail, exc.field)
+        except RequestDataTooBig:
+            return _error(413, "too_large", "The request body is too large.", "body")
+        except (TooManyFieldsSent, TooManyFilesSent):
+            return _error(400, "invalid", "The request has too many fields or files.", "body")
 
     return wrapper
 
@@ -58,7 +64,8 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Js
 
 def _body(request) -> dict:
     try:
-        data = json.loads(request.body or b"{}")
+        # Nested deeper than any of these bodies needs: refused before it costs a stack.
+        data = bodies.loads(request.body or b"{}", max_depth=MAX_BODY_DEPTH)
     except ValueError:
         raise InvalidInput("The body must be JSON.", field="body") from None
     if not isinstance(data, dict):
@@ -159,7 +166,7 @@ def message_send(request, thread_id):
             thread=thread,
             actor=request.user,
             text=_string(data, "text"),
-            reply_to_id=data.get("reply_to") or None,
+            reply_to_id=_uuid(data["reply_to"], field="reply_to") if data.get("reply_to") else None,
             attachment_ids=files,
             client_id=client_id,
         )

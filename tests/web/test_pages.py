@@ -13,7 +13,7 @@ from chats.models import Message
 from tests import factories
 from tests.web.conftest import csrf
 from threads import services as thread_services
-from threads.models import Thread, WorkspaceMember
+from threads.models import Membership, Thread, WorkspaceMember
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +153,54 @@ def test_send_errors_use_the_service_rules(signed_in, alice, direct_thread, sett
     assert empty.status_code == 400
     assert empty.json()["error"]["field"] == "text"
     assert long.status_code == 400
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["send", "read"])
+def test_hostile_bodies_get_the_pages_json_errors_and_change_nothing(
+    signed_in, alice, bob, direct_thread, settings, path
+):
+    chat_services.message_send(thread=direct_thread, actor=bob, text="unread")
+    me = signed_in(alice)
+    url = f"/web/threads/{direct_thread.pk}/{path}/"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    def post(body):
+        return me.post(url, body, content_type="application/json", **csrf(me))
+
+    deep = post("[" * 100_000 + "]" * 100_000)  # a RecursionError in a plain json.loads
+    too_deep = post(json.dumps({"text": "x", "a": [[[[[["six"]]]]]]}))
+    not_json = post("NaN")
+    too_big = post(json.dumps({"text": "x" * 20_000}))
+
+    for response, status in ((deep, 413), (too_deep, 400), (not_json, 400), (too_big, 413)):
+        assert response.status_code == status, response.content
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["field"] == "body"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
+    deep = post("[" * 100_000 + "]" * 100_000)
+    assert deep.status_code == 400
+    assert deep.json()["error"]["message"] == "The body must be JSON."
+    assert Message.objects.filter(thread=direct_thread).count() == 1
+    assert Membership.objects.get(thread=direct_thread, user=alice).last_read_at is None
+
+
+def test_a_reply_to_that_is_not_an_id_is_named(signed_in, alice, direct_thread):
+    me = signed_in(alice)
+
+    refused = me.post(
+        f"/web/threads/{direct_thread.pk}/send/",
+        json.dumps({"text": "x", "reply_to": {"a": 1}}),
+        content_type="application/json",
+        **csrf(me),
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "code": "invalid",
+        "message": "Not a valid id.",
+        "field": "reply_to",
+    }
     assert not Message.objects.exists()
 
 
