@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
@@ -405,6 +406,9 @@ def attachment_create(
 
 
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# One full-size bitmap at a time per process: an image at the pixel limit decodes to
+# ~160 MB, and without this every request thread could hold one at once.
+_DECODING = threading.Lock()
 
 
 def _verify_image(
@@ -413,7 +417,8 @@ def _verify_image(
     """Decode the whole image (a truncated or fake one is refused) and make its thumbnail.
 
     The pixel count is checked from the header before decoding, so a small file that
-    would decode to a huge bitmap costs nothing.
+    would decode to a huge bitmap costs nothing. Past that, an upload costs one decoded
+    bitmap (one at a time per process, ``_DECODING``) and its thumbnail, no full-size copy.
     """
     try:
         file.seek(0)
@@ -428,8 +433,9 @@ def _verify_image(
                     f"The image has more than {settings.CHAT_IMAGE_MAX_PIXELS} pixels.",
                     field="file",
                 )
-            image.load()
-            thumbnail = _thumbnail(image) if kind is not None else None
+            with _DECODING:
+                image.load()
+                thumbnail = _thumbnail(image) if kind is not None else None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput("The file is not a valid image.", field="file") from None
     finally:
@@ -441,14 +447,22 @@ def _verify_image(
 
 def _thumbnail(image: Image.Image) -> ContentFile:
     """At most ``CHAT_THUMBNAIL_MAX_PX`` on the longer side, upright (EXIF orientation
-    applied); JPEG for opaque images, PNG where transparency must survive."""
-    image = ImageOps.exif_transpose(image)
+    applied); JPEG for opaque images, PNG where transparency must survive.
+
+    Shrunk first, in place, so that turning and converting work on the small image: each
+    of them copies, and a full-size copy of an image at the pixel limit is ~160 MB.
+    Palette images are converted first (a palette is shrunk by dropping pixels, not
+    blending them), at one byte per pixel for the bitmap they come from.
+    """
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
-    image = image.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    if image.mode in ("P", "1"):
+        image = image.convert(mode)
     side = settings.CHAT_THUMBNAIL_MAX_PX
     image.thumbnail((side, side))
+    image = ImageOps.exif_transpose(image).convert(mode)
     buffer = io.BytesIO()
     if has_alpha:
         image.save(buffer, format="PNG", optimize=True)

@@ -1,8 +1,12 @@
 """chats.services.attachment_create: size limit, allowed types, images verified by decoding."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings as django_settings
 from PIL import Image
 
 from chatproject.errors import InvalidInput
@@ -170,3 +174,73 @@ def test_an_image_with_too_many_pixels_is_refused_before_decoding(bob, settings)
         upload(bob, content=image_bytes("PNG", size=(10, 10)))
     assert error.value.field == "file"
     assert not Attachment.objects.exists()
+
+
+def test_a_photo_taken_sideways_gets_an_upright_thumbnail(bob, settings):
+    settings.CHAT_THUMBNAIL_MAX_PX = 50
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned; show it rotated 90° clockwise
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 100), (200, 30, 30)).save(buffer, format="JPEG", exif=exif)
+
+    attachment = upload(bob, content=buffer.getvalue(), name="photo.jpg", content_type="image/jpeg")
+
+    assert (attachment.width, attachment.height) == (200, 100)  # the file as stored
+    assert thumbnail_of(attachment).size == (25, 50)  # shown upright, within the limit
+
+
+def test_an_image_costs_one_decoded_bitmap_not_copies_of_it(tmp_path):
+    """Peak memory of checking a 36-megapixel image (a 108 MB bitmap), in a fresh process
+    so that the peak is this image's alone: the thumbnail is made without full-size copies
+    (before, turning and converting each copied the bitmap)."""
+    script = tmp_path / "measure.py"
+    script.write_text(
+        "import io, resource\n"
+        "import django; django.setup()\n"
+        "from PIL import Image\n"
+        "from django.core.files.uploadedfile import SimpleUploadedFile\n"
+        "from chats.services import _verify_image\n"
+        "buffer = io.BytesIO()\n"
+        "Image.new('RGB', (6000, 6000), (10, 20, 30)).save(buffer, format='PNG')\n"
+        "data = buffer.getvalue()\n"
+        "import gc; gc.collect()\n"
+        "def peak(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "before = peak()\n"
+        "_verify_image(SimpleUploadedFile('x.png', data), allowed={'image/png'})\n"
+        "print(peak() - before)\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+        "SECRET_KEY": "x",
+        "PYTHONPATH": str(django_settings.BASE_DIR),  # this checkout, not an installed copy
+    }
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    bitmap = 6000 * 6000 * 3
+    # Creating the test image already took one bitmap's worth of peak before measuring,
+    # so what shows is the growth past it: with copies it was about two bitmaps more.
+    assert int(out.split()[-1]) < bitmap * 0.6, out
+
+
+def test_images_are_decoded_one_at_a_time(bob, monkeypatch):
+    from chats import services
+
+    seen = []
+    original = Image.Image.load
+
+    def load(self):
+        seen.append(services._DECODING.locked())
+        return original(self)
+
+    content = image_bytes("PNG", size=(10, 10))
+    monkeypatch.setattr(Image.Image, "load", load)
+    upload(bob, content=content)
+
+    assert seen and all(seen)
