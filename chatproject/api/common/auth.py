@@ -60,13 +60,16 @@ class WorkspaceClient:
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: <key>`` (seed 003) or ``Authorization: Bearer <key>``."""
+    """``Authorization: <key>`` (seed 003), ``Authorization: Bearer <key>``, or
+    ``Authorization: ApiKey <key>`` (the scheme the surface's 401 challenge names)."""
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1").strip()
         if not header:
             return None
-        raw = bearer_token(header) or header
+        scheme, _, rest = header.partition(" ")
+        api_key = rest.strip() if scheme.lower() == "apikey" else ""
+        raw = bearer_token(header) or api_key or header
         try:
             key = accounts.api_key_authenticate(raw, client=throttle.client_of(request))
         except TooManyAttempts as error:

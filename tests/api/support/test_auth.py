@@ -32,6 +32,18 @@ def test_a_key_as_the_seed_shows_it_and_as_a_bearer_token_both_work(key, path):
     assert bearer.get(path).status_code == 200
 
 
+def test_the_scheme_the_challenge_names_is_accepted_too(db, key):
+    refused = SupportClient().get("/api/v1/chats")
+    scheme = refused["WWW-Authenticate"].split()[0]
+    client = SupportClient()
+
+    for header in (f"{scheme} {key}", f"{scheme.lower()}   {key}"):
+        client.credentials(HTTP_AUTHORIZATION=header)
+        assert client.get("/api/v1/chats").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} chk_not-a-key")
+    assert_unauthorized(client.get("/api/v1/chats"))
+
+
 @pytest.mark.parametrize("path", SUPPORT_PATHS)
 def test_missing_and_unknown_keys_are_401(db, path):
     assert_unauthorized(SupportClient().get(path))
