@@ -8,6 +8,7 @@ already happened by then (FastAPI resolves the security dependency first), and n
 is looked up until the request is valid, so a malformed request answers 422, never 404.
 """
 
+import email.message
 import re
 import uuid
 
@@ -270,31 +271,47 @@ class _Unparsed:
     pass
 
 
-def json_body(request) -> tuple[object, list[dict]]:
-    """The JSON body (any ``Content-Type``, as FastAPI reads it for a model), or 422 items.
+def _declares_json(content_type: str) -> bool:
+    """FastAPI's test: ``application/json`` or ``application/<anything>+json``."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
-    An empty body is a missing one; a body that is not JSON, or nested deeper than the
-    project's limit (``common.bodies``), is ``json_invalid``; anything but an object
-    cannot be the model.
+
+def json_body(request) -> tuple[object, list[dict]]:
+    """The JSON body as FastAPI reads one for a model, or 422 items.
+
+    An empty body is a missing one. FastAPI parses the body as JSON when the request has
+    no ``Content-Type`` or a JSON one; under any other the body is its text, which is not
+    the model's object. A body that is not JSON, or nested deeper than the project's limit
+    (``common.bodies``), is ``json_invalid``; anything but an object cannot be the model.
     """
     raw = request.body
     if not raw.strip():
         return _Unparsed, [error_item(("body",), "missing", "Field required", None)]
+    content_type = request.META.get("CONTENT_TYPE")
+    if content_type and not _declares_json(content_type):
+        return _Unparsed, [_not_an_object(raw.decode("utf-8", "replace"))]
     try:
         data = loads(raw)
     except ValueError as exc:
         position = getattr(exc, "pos", 0)
         return _Unparsed, [error_item(("body", position), "json_invalid", "JSON decode error", {})]
     if not isinstance(data, dict):
-        return _Unparsed, [
-            error_item(
-                ("body",),
-                "model_attributes_type",
-                "Input should be a valid dictionary or object to extract fields from",
-                data,
-            )
-        ]
+        return _Unparsed, [_not_an_object(data)]
     return data, []
+
+
+def _not_an_object(value) -> dict:
+    return error_item(
+        ("body",),
+        "model_attributes_type",
+        "Input should be a valid dictionary or object to extract fields from",
+        value,
+    )
 
 
 def validate(request, *, path=None, query=None, body=None) -> dict:

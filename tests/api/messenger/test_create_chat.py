@@ -222,6 +222,32 @@ def test_a_body_that_is_not_a_json_object_is_422(as_alice, raw, loc, type):
     assert not Thread.objects.exists()
 
 
-def test_json_is_read_whatever_the_content_type_says(as_alice, bob):
-    response = as_alice.post(URL, f'{{"member_ids": ["{bob.pk}"]}}', content_type="text/plain")
+@pytest.mark.parametrize(
+    "content_type", [None, "application/json; charset=utf-8", "application/vnd.chat+json"]
+)
+def test_json_is_read_without_a_content_type_or_with_a_json_one(as_alice, bob, content_type):
+    body = f'{{"member_ids": ["{bob.pk}"]}}'
+    if content_type is None:
+        response = as_alice.generic("POST", URL, body, content_type="")  # none given
+    else:
+        response = as_alice.post(URL, body, content_type=content_type)
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_under_another_content_type_the_body_is_text_not_the_model(as_alice, bob, content_type):
+    # FastAPI parses a model's body as JSON only for a JSON Content-Type (or none).
+    body = f'{{"member_ids": ["{bob.pk}"]}}'
+
+    response = as_alice.post(URL, body, content_type=content_type)
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "type": "model_attributes_type",
+            "loc": ["body"],
+            "msg": "Input should be a valid dictionary or object to extract fields from",
+            "input": body,
+        }
+    ]
+    assert not Thread.objects.exists()
