@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from chatproject.accounts.models import SuperIdentity
 from chatproject.compiled import CompiledQuery
@@ -291,10 +291,14 @@ def people_for_user(*, user: User) -> QuerySet[User]:
     )
 
 
-def shared_workspace(*, user: User, other: User) -> Workspace | None:
-    """The first workspace (in ``user``'s joining order) both users belong to, else ``None``."""
+def shared_workspace(*, user: User, others: Iterable[User]) -> Workspace | None:
+    """The first workspace (in ``user``'s joining order) that ``user`` and every one of
+    ``others`` belong to, else ``None``: where a chat among them is made (one query)."""
+    ids = {other.pk for other in others}
     member = (
-        WorkspaceMember.objects.filter(user=user, workspace__members__user=other)
+        WorkspaceMember.objects.filter(user=user)
+        .annotate(shared=Count("workspace__members", filter=Q(workspace__members__user__in=ids)))
+        .filter(shared=len(ids))
         .select_related("workspace")
         .order_by("joined_at", "pk")
         .first()

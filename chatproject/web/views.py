@@ -118,7 +118,7 @@ def people(request):
 @require_POST
 def direct_start(request, user_id):
     other = web_selectors.people(user=request.user).filter(pk=user_id).first()
-    workspace = other and thread_selectors.shared_workspace(user=request.user, other=other)
+    workspace = other and thread_selectors.shared_workspace(user=request.user, others=[other])
     if other is None or workspace is None:
         raise Http404
     thread, _ = thread_services.direct_thread_get_or_create(
@@ -132,7 +132,10 @@ def direct_start(request, user_id):
 def group_create(request):
     ids = request.POST.getlist("members")
     members = list(web_selectors.people(user=request.user).filter(pk__in=_uuids(ids)))
-    workspace = thread_selectors.workspace_for_user(user=request.user)
+    # Where they all are; else home, where the service names who is not.
+    workspace = thread_selectors.shared_workspace(
+        user=request.user, others=members
+    ) or thread_selectors.workspace_for_user(user=request.user)
     error = None
     if workspace is None:
         raise Http404

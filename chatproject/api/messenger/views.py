@@ -138,12 +138,15 @@ class ChatViewSet(MessengerViewSet):
             raise NotFound(errors.USER_NOT_FOUND)
         people = [found[i] for i in others]
         if name is None and len(people) == 1:
-            workspace = thread_selectors.shared_workspace(user=user, other=people[0])
+            workspace = thread_selectors.shared_workspace(user=user, others=people)
             thread, _ = thread_services.direct_thread_get_or_create(
                 workspace=workspace, user=user, other=people[0]
             )
         else:
-            workspace = thread_selectors.workspace_for_user(user=user)
+            # Where they all are; else home, where the service names who is not.
+            workspace = thread_selectors.shared_workspace(
+                user=user, others=people
+            ) or thread_selectors.workspace_for_user(user=user)
             if workspace is None:
                 raise InvalidInput("You do not belong to a workspace.", field="member_ids")
             thread = thread_services.custom_thread_create(

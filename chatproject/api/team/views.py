@@ -171,8 +171,10 @@ class ThreadViewSet(TeamSurface, ViewSet):
                 members=members,
             )
         else:
+            # Where all its members are; else home, where the service names who is not.
+            shared = thread_selectors.shared_workspace(user=request.user, others=members)
             thread = thread_services.custom_thread_create(
-                workspace=workspace,
+                workspace=shared or workspace,
                 creator=request.user,
                 title=data.get("name", ""),
                 members=members,
@@ -299,7 +301,7 @@ class MessageViewSet(TeamSurface, ViewSet):
                 return message, {"message": str(message.pk)}
 
             return send_once(request, scope="team", send=send)
-        workspace = thread_selectors.shared_workspace(user=user, other=recipient)
+        workspace = thread_selectors.shared_workspace(user=user, others=[recipient])
         if workspace is None:
             raise InvalidInput("Unknown user.", field="to")
 

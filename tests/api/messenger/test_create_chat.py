@@ -3,9 +3,13 @@
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from tests import factories
 from tests.api.messenger.conftest import assert_422, assert_detail
-from threads.models import Membership, Thread
+from threads.models import Membership, Thread, WorkspaceMember
+
+User = get_user_model()
 
 URL = "/chats"
 
@@ -132,6 +136,35 @@ def test_someone_from_another_workspace_is_not_found(as_alice, outsider):
 
     assert_detail(response, 404, "User not found")
     assert not Thread.objects.exists()
+
+
+@pytest.fixture
+def second_workspace(alice):
+    """A workspace Alice joined after her home one, with Erin and Finn, who are not in hers."""
+    other = factories.WorkspaceFactory(slug="second")
+    WorkspaceMember.objects.create(workspace=other, user=alice)
+    factories.UserFactory(username="erin", workspace=other)
+    factories.UserFactory(username="finn", workspace=other)
+    return other
+
+
+def test_a_chat_among_people_of_a_shared_workspace_is_made_there(as_alice, bob, second_workspace):
+    erin, finn = (User.objects.get(username=u) for u in ("erin", "finn"))
+
+    for body in (
+        {"member_ids": [str(erin.pk)]},  # direct
+        {"member_ids": [str(erin.pk), str(finn.pk)]},  # group
+        {"member_ids": [str(erin.pk)], "name": "Erin & me"},  # named group of two
+    ):
+        response = as_alice.post(URL, body)
+        assert response.status_code == 201, response.content
+        thread = Thread.objects.get(pk=response.json()["id"])
+        assert thread.workspace == second_workspace
+
+    # Erin and Bob share no workspace: where Alice is with each, not with both.
+    mixed = as_alice.post(URL, {"member_ids": [str(erin.pk), str(bob.pk)]})
+    assert_422(mixed, (("body", "member_ids"), "value_error"))
+    assert Thread.objects.count() == 3
 
 
 def test_an_inactive_user_is_not_found(as_alice, bob):

@@ -11,7 +11,7 @@ from reactions import services as reaction_services
 from tests import factories
 from tests.api.team.conftest import assert_error, event_types_since, last_event_id, send
 from threads import services as thread_services
-from threads.models import Membership, Thread
+from threads.models import Membership, Thread, WorkspaceMember
 
 THREAD_KEYS = {
     "_id",
@@ -262,6 +262,17 @@ def test_create_custom_thread(as_alice, alice, bob, carol):
     thread = Thread.objects.get(pk=body["_id"])
     assert thread.kind == Thread.Kind.CUSTOM and thread.created_by == alice
     assert event_types_since(since) == ["thread.created"]
+
+
+def test_a_custom_thread_among_people_of_a_shared_workspace_is_made_there(as_alice, alice):
+    other = factories.WorkspaceFactory(slug="second")
+    WorkspaceMember.objects.create(workspace=other, user=alice)
+    erin = factories.UserFactory(username="erin", workspace=other)
+
+    response = as_alice.post("/api/v1/chat/threads", {"name": "Side", "users": [str(erin.id)]})
+
+    assert response.status_code == 201, response.content
+    assert Thread.objects.get(pk=response.json()["_id"]).workspace == other
 
 
 def test_custom_thread_needs_a_name(as_alice, bob):
