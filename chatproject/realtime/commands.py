@@ -58,10 +58,11 @@ def unknown_frame(content: dict[str, Any]) -> dict[str, Any]:
 
 
 def message_send(content: dict[str, Any], *, actor, session_thread_id: str | None) -> dict:
-    """``message.send``: post ``text`` to ``thread`` (optionally ``reply_to``, ``client_id``).
+    """``message.send``: post ``text`` to ``thread`` (optionally ``reply_to``, ``client_id``,
+    and ``files``: ids of the sender's uploads, as REST sends them; a Messenger image is one).
 
     Only the frame is read here; every rule of the message (text normalisation and
-    limits, the reply) is ``chats.services.message_send``'s, as for REST. A session
+    limits, the reply, the files) is ``chats.services.message_send``'s, as for REST. A session
     token's socket may post to its own session only; any other thread the user may see
     is open. Answers ``message.ack``; a retried ``client_id`` acks the first message again
     (the service's guarantee).
@@ -72,6 +73,11 @@ def message_send(content: dict[str, Any], *, actor, session_thread_id: str | Non
         raise InvalidInput("A thread id is required.", field="thread")
     if client_id is not None and not isinstance(client_id, str | int):
         raise InvalidInput("A client id is a string.", field="client_id")
+    files = content.get("files")
+    if files is None:
+        files = []
+    if not isinstance(files, list):
+        raise InvalidInput("A list of file ids.", field="files")
     # The thread names what is acted on, like a path segment: a malformed id names nothing.
     thread_uuid = path_id(thread_id.strip(), "Thread not found.")
     if session_thread_id is not None and str(thread_uuid) != session_thread_id:
@@ -82,6 +88,7 @@ def message_send(content: dict[str, Any], *, actor, session_thread_id: str | Non
         actor=actor,
         text=content.get("text"),
         reply_to_id=content.get("reply_to"),
+        attachment_ids=files,
         client_id=None if client_id is None else str(client_id),
     )
     return {"type": "message.ack", "client_id": client_id, "message": message_payload(message)}

@@ -255,3 +255,36 @@ def test_messages_sent_earlier_through_the_services_are_listed(as_alice, direct_
     send(direct_chat, bob, "earlier")
     [message] = as_alice.get(f"/chats/{direct_chat.pk}").json()["messages"]["items"]
     assert message["text"] == "earlier"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_image_uploaded_here_can_be_sent_on_the_websocket(client_for, workspace, alice, bob):
+    # REST sending is "primarily for fallback to WS": the socket sends images too.
+    from threads import services as thread_services
+
+    chat, _ = thread_services.direct_thread_get_or_create(
+        workspace=workspace, user=alice, other=bob
+    )
+    as_bob = client_for(bob)
+    image_id = post_upload(as_bob, image_bytes()).json()["id"]
+
+    async def scenario():
+        async with connected(bob) as socket:
+            for frame in (
+                {"type": "message.send", "thread": str(chat.pk), "files": image_id},
+                {"type": "message.send", "thread": str(chat.pk), "files": [image_id]},
+                {"type": "message.send", "thread": str(chat.pk), "files": [image_id]},
+            ):
+                await socket.send(frame)
+            return [
+                f for f in await socket.receive_events(4) if f["type"] in ("message.ack", "error")
+            ]
+
+    not_a_list, sent, again = run(scenario)
+
+    assert (not_a_list["type"], not_a_list["error"]["field"]) == ("error", "files")
+    assert sent["type"] == "message.ack"
+    assert (again["type"], again["error"]["field"]) == ("error", "files")  # sent once only
+    [message] = client_for(alice).get(f"/chats/{chat.pk}").json()["messages"]["items"]
+    assert message["id"] == sent["message"]["id"]
+    assert message["type"] == "image" and message["image"]["id"] == image_id
