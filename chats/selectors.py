@@ -25,7 +25,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models.functions import Coalesce, Concat, NullIf, Substr, Trim
 
 from chatproject.errors import Id, NotFound
 from chatproject.versioned import VersionedCache
@@ -510,16 +510,23 @@ def _user_name(prefix: str) -> Coalesce:
     )
 
 
+# The seed's "content preview" of a detail row's last two messages: their first characters,
+# cut in the database (a page of 100 rows of 10,000-character messages was 2 MB).
+PREVIEW_LENGTH = 200
+
+
 def with_support_details(chats: QuerySet[Thread]) -> QuerySet[Thread]:
     """Chats from ``support_chats`` with every fact of the seed's detail row, in one query.
 
     Channel, owner, responder, version and ticket facts come from joins; the last and
-    penultimate visible messages (content, time, role) from correlated subqueries on the
-    ``(thread, is_removed, created_at, id)`` index, evaluated for the page's rows only.
-    So a page costs one query whatever its size.
+    penultimate visible messages (content preview, time, role) from correlated subqueries
+    on the ``(thread, is_removed, created_at, id)`` index, evaluated for the page's rows
+    only. So a page costs one query whatever its size.
     """
-    recent = Message.objects.filter(thread=OuterRef("pk"), is_removed=False).order_by(
-        "-created_at", "-id"
+    recent = (
+        Message.objects.filter(thread=OuterRef("pk"), is_removed=False)
+        .order_by("-created_at", "-id")
+        .annotate(preview=Substr("text", 1, PREVIEW_LENGTH))
     )
 
     def nth(position: int, field: str) -> Subquery:
@@ -537,10 +544,10 @@ def with_support_details(chats: QuerySet[Thread]) -> QuerySet[Thread]:
         responder_entity=F("responder__entity"),
         responder_version_number=F("responder_version__number"),
         ticket_status=F("ticket__status"),
-        last_message_content=nth(0, "text"),
+        last_message_content=nth(0, "preview"),
         last_message_created_at=nth(0, "created_at"),
         last_message_role=nth(0, "role"),
-        penultimate_message_content=nth(1, "text"),
+        penultimate_message_content=nth(1, "preview"),
         penultimate_message_created_at=nth(1, "created_at"),
         penultimate_message_role=nth(1, "role"),
     )

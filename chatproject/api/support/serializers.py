@@ -19,6 +19,7 @@ from chatproject.api.common.fields import (
     text_schema,
 )
 from chats.models import Message
+from chats.selectors import PREVIEW_LENGTH
 from threads.models import Channel, Responder, Ticket, WorkspaceMember
 
 TITLE_MAX_LENGTH = 200
@@ -126,7 +127,12 @@ class ChatDetail(serializers.Serializer):
     id = serializers.UUIDField()
     isOwnerBlocked = serializers.BooleanField(source="is_owner_blocked", allow_null=True)
     isRemoved = serializers.BooleanField(source="is_removed")
-    lastMessageContent = serializers.CharField(source="last_message_content", allow_null=True)
+    lastMessageContent = serializers.CharField(
+        source="last_message_content",
+        allow_null=True,
+        help_text=f"The content preview of the latest message in the chat: its first "
+        f"{PREVIEW_LENGTH} characters.",
+    )
     lastMessageCreatedAt = serializers.DateTimeField(
         source="last_message_created_at", allow_null=True
     )
@@ -146,7 +152,10 @@ class ChatDetail(serializers.Serializer):
     )
     ownerName = serializers.CharField(source="owner_name", allow_null=True)
     penultimateMessageContent = serializers.CharField(
-        source="penultimate_message_content", allow_null=True
+        source="penultimate_message_content",
+        allow_null=True,
+        help_text=f"The content preview of the message immediately before the latest one: its "
+        f"first {PREVIEW_LENGTH} characters.",
     )
     penultimateMessageCreatedAt = serializers.DateTimeField(
         source="penultimate_message_created_at", allow_null=True

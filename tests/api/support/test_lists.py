@@ -262,6 +262,20 @@ def test_details_of_a_chat_with_no_messages(api, chat, customer, channel, worksp
             assert row[f"{prefix}Message{part}"] is None
 
 
+def test_message_contents_in_details_are_previews_cut_in_the_database(api, chat):
+    long = "é" + "x" * 5_000
+    say(chat, "user", long)
+    say(chat, "agent", "short")
+
+    row = detail(api, chat)
+
+    assert row["lastMessageContent"] == "short"
+    assert row["penultimateMessageContent"] == long[:200]  # characters, not bytes
+    # The messages themselves are whole.
+    messages = api.get(f"/api/v1/chats/{chat.pk}/messages").json()
+    assert long in [m["content"] for m in messages]
+
+
 def test_details_with_one_and_with_several_messages(api, chat):
     first = say(chat, "user", "Where is it?")
     row = detail(api, chat)
