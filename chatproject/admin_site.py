@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from chatproject.accounts.views import (
-    PasswordChangeView,
     ThrottledAdminAuthenticationForm,
+    ThrottledPasswordChangeView,
     answer_throttled,
 )
 
@@ -26,4 +26,4 @@ class ChatAdminSite(admin.AdminSite):
         if self.password_change_template is not None:
             defaults["template_name"] = self.password_change_template
         request.current_app = self.name
-        return PasswordChangeView.as_view(**defaults)(request)
+        return ThrottledPasswordChangeView.as_view(**defaults)(request)

@@ -95,7 +95,7 @@ class SignInView(auth_views.LoginView):
         return answer_throttled(super().form_invalid(form))
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class ThrottledPasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change page with the throttled form (the admin's)."""
 
     form_class = ThrottledAdminPasswordChangeForm
