@@ -55,7 +55,11 @@ def message_payload(
 
 
 def message_changed(
-    message: Message, type: str, *, attachments: Iterable[Attachment] | None = None
+    message: Message,
+    type: str,
+    *,
+    attachments: Iterable[Attachment] | None = None,
+    thread_updates: dict | None = None,
 ) -> Event:
     """``message.updated`` / ``message.restored`` with the message
     (``attachments`` as in ``message_payload``)."""
@@ -64,6 +68,7 @@ def message_changed(
         type=type,
         payload={"message": message_payload(message, attachments=attachments)},
         changes_history=True,
+        thread_updates=thread_updates,
     )
 
 
@@ -79,11 +84,12 @@ def message_created(message: Message, *, attachments: Iterable[Attachment] | Non
     )
 
 
-def message_removed(message: Message) -> Event:
+def message_removed(message: Message, *, thread_updates: dict | None = None) -> Event:
     # Only the id: a removed message's content is not for subscribers any more.
     return record(
         thread_id=message.thread_id,
         type="message.removed",
         payload={"message": {"id": message.id, "thread": message.thread_id}},
         changes_history=True,
+        thread_updates=thread_updates,
     )

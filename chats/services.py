@@ -327,7 +327,7 @@ def message_remove(*, message: Message, actor: Actor, removed_by: User | None = 
     message.removed_at = timezone.now()
     message.removed_by = recorded_user(actor, removed_by, field="removed_by")
     message.save(update_fields=["is_removed", "removed_at", "removed_by"])
-    events.message_removed(message)
+    events.message_removed(message, thread_updates=_activity_after_removal(thread, message))
     return message
 
 
@@ -347,8 +347,28 @@ def message_restore(*, message: Message, actor: Actor) -> Message:
     message.removed_at = None
     message.removed_by = None
     message.save(update_fields=["is_removed", "removed_at", "removed_by"])
-    events.message_changed(message, "message.restored")
+    newer = thread.last_message_at is None or message.created_at > thread.last_message_at
+    events.message_changed(
+        message,
+        "message.restored",
+        thread_updates={"last_message_at": message.created_at} if newer else None,
+    )
     return message
+
+
+def _activity_after_removal(thread: Thread, message: Message) -> dict | None:
+    """The thread's activity time once ``message`` (just removed) no longer shows: the
+    newest message still shown (``None``, then creation, when none is), if ``message`` was
+    the newest; else unchanged (``None``: nothing to set)."""
+    if thread.last_message_at is not None and message.created_at < thread.last_message_at:
+        return None
+    newest = (
+        Message.objects.filter(thread_id=thread.pk, is_removed=False)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return {"last_message_at": newest}
 
 
 def _lock_visible_message(message: Message, actor: Actor) -> Message:

@@ -399,6 +399,26 @@ def test_host_restores_a_removed_message(session_thread, alice, bob):
     assert message.id in visible_ids(session_thread, bob)
 
 
+def test_the_threads_activity_is_its_newest_message_still_shown(session_thread, alice, bob):
+    def activity():
+        return Thread.objects.get(pk=session_thread.pk).last_message_at
+
+    first = services.message_send(thread=session_thread, actor=bob, text="one")
+    second = services.message_send(thread=session_thread, actor=bob, text="two")
+    assert activity() == second.created_at
+
+    services.message_remove(message=first, actor=bob)  # not the newest: nothing moves
+    assert activity() == second.created_at
+    services.message_remove(message=second, actor=bob)  # back to what is still shown
+    assert activity() is None  # (the APIs then show the thread's creation)
+    services.message_restore(message=first, actor=alice)
+    assert activity() == first.created_at
+    services.message_restore(message=second, actor=alice)
+    assert activity() == second.created_at
+    services.message_remove(message=first, actor=bob)  # older than the newest again
+    assert activity() == second.created_at
+
+
 def test_participant_cannot_restore_even_their_own_message(session_thread, bob, carol):
     message = services.message_send(thread=session_thread, actor=bob, text="keep me")
     services.message_remove(message=message, actor=bob)

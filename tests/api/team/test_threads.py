@@ -275,6 +275,23 @@ def test_a_custom_thread_among_people_of_a_shared_workspace_is_made_there(as_ali
     assert Thread.objects.get(pk=response.json()["_id"]).workspace == other
 
 
+def test_a_removed_newest_message_no_longer_dates_the_threads_activity(
+    as_alice, alice, bob, personal_thread
+):
+    older = send(personal_thread, bob, "older")
+    newest = send(personal_thread, bob, "newest")
+    chat_services.message_remove(message=newest, actor=bob)
+
+    [thread] = [
+        t
+        for t in as_alice.get("/api/v1/chat/threads").json()
+        if t["_id"] == str(personal_thread.pk)
+    ]
+
+    assert thread["lastMessage"]["_id"] == str(older.id)
+    assert thread["activity"] == epoch_ms(older.created_at)
+
+
 def test_custom_thread_needs_a_name(as_alice, bob):
     before = Thread.objects.count()
     response = as_alice.post("/api/v1/chat/threads", {"name": "  ", "users": [str(bob.id)]})
