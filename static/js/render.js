@@ -10,6 +10,22 @@ export const THUMBS = [
 ];
 const EMOJI = { ':thumbsup:': '👍', ':thumbsdown:': '👎', ':heart:': '❤️', ':tada:': '🎉', ':smile:': '😄', ':eyes:': '👀' };
 
+// http(s) addresses in a message become links; everything else stays text. A trailing
+// sentence mark is left out of the address ("see https://example.com.").
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'}]/g;
+
+export function linkified(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push(h('a', { href: match[0], target: '_blank', rel: 'noopener noreferrer nofollow' }, match[0]));
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
 function size(bytes) {
   if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(1)} MB`;
   if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
@@ -67,7 +83,7 @@ export function reactionButtons(message, ctx) {
 }
 
 function authorName(message, mine) {
-  if (mine) return `${message.author.name} (you)`;
+  if (mine) return message.pending ? 'You' : `${message.author.name} (you)`;
   if (message.author) return message.author.name;
   if (message.role === 'agent') return 'Support';
   if (message.role === 'system') return 'System';
@@ -91,7 +107,7 @@ export function messageElement(message, ctx) {
     message.edited_at ? h('span', { class: 'muted' }, '(edited)') : null);
   el.append(head);
   if (message.reply_to) el.append(quote(message, ctx));
-  if (message.text) el.append(h('p', { class: 'text' }, message.text));
+  if (message.text) el.append(h('p', { class: 'text' }, linkified(message.text)));
   if ((message.attachments || []).length) el.append(files(message));
   if (!ctx.readonly) {
     const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' });

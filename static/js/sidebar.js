@@ -42,7 +42,11 @@ export class Sidebar {
     const focused = document.activeElement && old.contains(document.activeElement)
       ? document.activeElement.closest('[data-thread]')?.dataset.thread : null;
     for (const item of fresh.querySelectorAll('[data-thread]')) {
-      if (item.dataset.thread === this.current) item.querySelector('a')?.setAttribute('aria-current', 'page');
+      if (item.dataset.thread === this.current) {
+        item.querySelector('a')?.setAttribute('aria-current', 'page');
+        // Read as it arrives (or announced in the open conversation itself): no badge here.
+        item.querySelector('.badge')?.remove();
+      }
     }
     updateTimes(fresh);
     old.replaceWith(fresh);

@@ -37,11 +37,17 @@ export class ThreadView {
     this.error = $('#composer-error');
     this.base = `/web/threads/${this.thread}`;
 
+    this.newBelow = $('#new-below');
+    this.atBottom = true;
+
     this.render(data.messages, data.has_more);
     this.scrollToBottom();
     this.bind();
     live.on((frame) => this.onFrame(frame));
     this.markRead();
+    // Ready to type where a keyboard is at hand (not on a phone, whose keyboard would cover
+    // the conversation).
+    if (window.matchMedia('(min-width: 761px)').matches) this.text.focus({ preventScroll: true });
   }
 
   // --- rendering -------------------------------------------------------------------
@@ -109,11 +115,36 @@ export class ThreadView {
 
   scrollToBottom() {
     this.log.scrollTop = this.log.scrollHeight;
+    this.atBottom = true;
+  }
+
+  // A message arrived below while the reader looks at older ones: say so, and leave it
+  // unread until they come down to it.
+  showNewBelow() {
+    this.newBelow.hidden = false;
   }
 
   // --- events from the page ----------------------------------------------------------
 
   bind() {
+    this.log.addEventListener('scroll', () => {
+      this.atBottom = this.nearBottom();
+      if (this.atBottom && !this.newBelow.hidden) {
+        this.newBelow.hidden = true;
+        this.markRead();
+      }
+    });
+    this.newBelow.addEventListener('click', () => {
+      this.scrollToBottom();
+      this.newBelow.hidden = true;
+      this.markRead();
+      this.text.focus({ preventScroll: true });
+    });
+    // Images take their height when they load, after the log was scrolled: a reader at the
+    // bottom stays there.
+    this.log.addEventListener('load', (event) => {
+      if (event.target.tagName === 'IMG' && this.atBottom) this.scrollToBottom();
+    }, true);
     this.composer.addEventListener('submit', (event) => {
       event.preventDefault();
       this.send();
@@ -394,6 +425,7 @@ export class ThreadView {
       });
       this.confirm(data.message, entry.client_id);
     } catch (error) {
+      entry.unreachable = !error.status;
       this.fail(entry, error.status ? error.message : 'Could not reach the server.');
     }
   }
@@ -488,8 +520,12 @@ export class ThreadView {
         const stick = this.nearBottom() || mine;
         if (mine && this.pending.has(data.message.client_id)) this.confirm(data.message);
         else if (!this.messages.has(data.message.id)) this.put(data.message, 'sorted');
-        if (stick) this.scrollToBottom();
-        this.markRead();
+        if (stick) {
+          this.scrollToBottom();
+          this.markRead();
+        } else {
+          this.showNewBelow();
+        }
         break;
       }
       case 'message.updated':
@@ -521,15 +557,24 @@ export class ThreadView {
     }
   }
 
+  // The connection is back: what is still waiting goes over REST, and so does what failed
+  // only because the server could not be reached (same client id: never sent twice).
+  // What the server refused stays refused.
   retryPendingOverRest() {
     for (const entry of this.pending.values()) {
-      if (!entry.el.classList.contains('failed')) this.sendRest(entry);
+      if (!entry.el.classList.contains('failed') || entry.unreachable) this.sendRest(entry);
     }
   }
 
   removeMessage(id) {
     this.messages.delete(id);
     this.element(id)?.remove();
+    for (const message of this.messages.values()) {
+      if (message.reply && message.reply.id === id) message.reply = { ...message.reply, removed: true };
+    }
+    for (const text of this.log.querySelectorAll(`blockquote.quote[data-reply-to="${CSS.escape(id)}"] .quote-text`)) {
+      text.textContent = 'a removed message';
+    }
   }
 
   applyReactions(id, reactions) {
