@@ -38,12 +38,17 @@ class QueryFilterSet(django_filters.FilterSet):
 
     ``empty_is_absent``: whether ``?after=`` means the same as no ``after`` (Team) or is
     a malformed value (Session, whose seed gives defaults for *absent* values only).
+    ``names_ignore_case``: whether ``?skip=`` is ``Skip`` (Session, an ASP.NET service,
+    whose query binding ignores case).
     """
 
     empty_is_absent = True
+    names_ignore_case = False
 
     def __init__(self, data=None, **kwargs):
         data = {} if data is None else data
+        if self.names_ignore_case:
+            data = self._declared_names(data)
         if self.empty_is_absent and isinstance(data, QueryDict):
             # Keep every value of a repeated parameter (``?ids=a&ids=b``), minus empty ones.
             kept = QueryDict(mutable=True)
@@ -59,6 +64,17 @@ class QueryFilterSet(django_filters.FilterSet):
         for name, filter_ in self.filters.items():
             if filter_._label is None:
                 filter_.label = name  # (django-filter would look the name up in a model)
+
+    def _declared_names(self, data):
+        """``data`` with each parameter named as declared, whatever case it came in."""
+        names = {name.lower(): name for name in self.base_filters}
+        if isinstance(data, QueryDict):
+            renamed = QueryDict(mutable=True)
+            for key, values in data.lists():
+                for value in values:
+                    renamed.appendlist(names.get(key.lower(), key), value)
+            return renamed
+        return {names.get(key.lower(), key): value for key, value in data.items()}
 
     @classmethod
     def parse(cls, data) -> dict:

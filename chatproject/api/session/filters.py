@@ -19,10 +19,12 @@ class ChatListQuery(QueryFilterSet):
 
     Strict, as the seed's types are: ``Take=5.0``, ``Ascending=maybe`` and a present but
     empty ``Take=`` are malformed (the seed's defaults are for *absent* parameters).
-    ``SortBy`` also takes the ``:thumbs_up:`` spellings its prose uses.
+    ``SortBy`` also takes the ``:thumbs_up:`` spellings its prose uses. Names ignore case
+    (``?skip=1``), as an ASP.NET service's query binding does.
     """
 
     empty_is_absent = False
+    names_ignore_case = True
 
     Skip = StrictIntegerFilter(min_value=0, max_value=INT32_MAX, initial=0)
     Take = StrictIntegerFilter(min_value=1, max_value=20, initial=20)

@@ -50,6 +50,17 @@ def test_skip_and_take_cut_pages_in_order(as_guest, post, bob):
     assert page3.json()["totalCount"] == 5
 
 
+def test_parameter_names_ignore_case_as_the_aspnet_service_binds_them(as_guest, post, bob):
+    messages = [post(bob, f"m{i}") for i in range(4)]
+
+    page = as_guest.get("/v1/chats", {"skip": 1, "TAKE": 2, "ascending": "false"})
+
+    assert ids(page) == [str(m.id) for m in reversed(messages)][1:3]
+    bad = as_guest.get("/v1/chats", {"take": 21})  # still checked under any spelling
+    assert bad.status_code == 400
+    assert "Take" in bad.json()["errors"]
+
+
 def test_descending_reverses_the_order(as_guest, post, bob):
     messages = [post(bob, f"m{i}") for i in range(3)]
     response = as_guest.get("/v1/chats", {"Ascending": "false"})
