@@ -400,7 +400,8 @@ def attachment_create(
         raise InvalidInput("The file is empty.", field="file")
     if size > settings.CHAT_UPLOAD_MAX_BYTES:
         raise InvalidInput(
-            f"The file is larger than {settings.CHAT_UPLOAD_MAX_BYTES} bytes.", field="file"
+            f"The file is larger than {_readable_size(settings.CHAT_UPLOAD_MAX_BYTES)}.",
+            field="file",
         )
     content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
     if content_type not in allowed:
@@ -423,6 +424,14 @@ def attachment_create(
         attachment.thumbnail.save(thumbnail.name, thumbnail, save=False)
     attachment.save()
     return attachment
+
+
+def _readable_size(size: int) -> str:
+    """``10485760`` as people read it: "10 MB" (binary units, as file managers show them)."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}

@@ -7,9 +7,11 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from chatproject.errors import InvalidInput
+from chats import services
 from chats.models import Attachment
 from tests.services.helpers import png_bytes, upload
 
@@ -94,7 +96,23 @@ def test_oversize_file_is_refused(bob, settings):
     with pytest.raises(InvalidInput) as error:
         upload(bob, content=b"x" * 11, name="big.txt", content_type="text/plain")
     assert error.value.field == "file"
+    assert error.value.detail == "The file is larger than 10 bytes."
     assert Attachment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [(10 * 1024 * 1024, "10 MB"), (1536 * 1024, "1.5 MB"), (2048, "2 KB"), (1 << 30, "1 GB")],
+)
+def test_the_size_limit_is_said_as_people_read_it(bob, settings, limit, said):
+    settings.CHAT_UPLOAD_MAX_BYTES = limit
+    big = SimpleUploadedFile("big.txt", b"", content_type="text/plain")
+    big.size = limit + 1  # (the check reads the size; no need to hold the bytes)
+
+    with pytest.raises(InvalidInput) as error:
+        services.attachment_create(uploaded_by=bob, file=big)
+
+    assert error.value.detail == f"The file is larger than {said}."
 
 
 def test_empty_file_is_refused(bob):
