@@ -82,3 +82,22 @@ def parse_body(request, serializer_class, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class PatchBody(serializers.Serializer):
+    """A PATCH body: a field it does not take is refused, named, rather than ignored.
+
+    A client that sends ``{"isRemoved": true}`` in a PATCH must not be told 200 and believe
+    it changed something; a POST may carry fields a client keeps for itself, a PATCH says
+    what to change.
+    """
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            for name in self.initial_data:
+                if name not in self.fields:
+                    allowed = ", ".join(self.fields)
+                    raise serializers.ValidationError(
+                        {name: [f"This field cannot be changed here (only {allowed})."]}
+                    )
+        return attrs

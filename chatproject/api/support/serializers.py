@@ -10,6 +10,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from chatproject.api.common.bodies import PatchBody
 from chatproject.api.common.fields import (
     HTTP_URL_PATTERN,
     StrictCharField,
@@ -201,7 +202,9 @@ class CreateChatRequest(serializers.Serializer):
     )
 
 
-class UpdateChatRequest(serializers.Serializer):
+class UpdateChatRequest(PatchBody):
+    """The fields to change; any other field is refused (400 naming it)."""
+
     lastChatMessageCreatedAt = serializers.DateTimeField(required=False, allow_null=True)
     title = OptionalTextField()
 
@@ -322,6 +325,8 @@ class CreateTicketRequest(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
 
 
-class UpdateTicketRequest(serializers.Serializer):
+class UpdateTicketRequest(PatchBody):
+    """The fields to change; any other field is refused (400 naming it)."""
+
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     subject = OptionalTextField()

@@ -171,6 +171,9 @@ def test_patch_changes_only_the_fields_given_and_moves_updated_at(api, chat):
     [
         ({"lastChatMessageCreatedAt": "yesterday"}, "lastChatMessageCreatedAt"),
         ({"title": ["x"]}, "title"),
+        # What the PATCH does not take is named, not ignored with a 200.
+        ({"title": "New", "isRemoved": True}, "isRemoved"),
+        ({"ownerId": "00000000-0000-4000-8000-000000000000"}, "ownerId"),
     ],
 )
 def test_bad_patches_are_400_and_change_nothing(api, chat, body, parameter):
@@ -178,6 +181,8 @@ def test_bad_patches_are_400_and_change_nothing(api, chat, body, parameter):
     response = api.patch(f"/api/v1/chats/{chat.id}", body)
     assert (response.status_code, response.json()["parameter"]) == (400, parameter)
     assert Event.objects.count() == events
+    row = api.get(f"/api/v1/chats/{chat.id}").json()
+    assert (row["title"], row["isRemoved"]) == (chat.title or None, False)
 
 
 def test_delete_is_a_soft_remove_that_can_be_repeated(api, chat):
