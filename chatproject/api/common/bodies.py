@@ -89,8 +89,11 @@ class PatchBody(serializers.Serializer):
 
     A client that sends ``{"isRemoved": true}`` in a PATCH must not be told 200 and believe
     it changed something; a POST may carry fields a client keeps for itself, a PATCH says
-    what to change.
+    what to change. The schema says so (``additionalProperties: false``, through
+    ``common.schema.DocumentedRules``).
     """
+
+    schema_rules = {"additionalProperties": False}
 
     def validate(self, attrs):
         if isinstance(self.initial_data, dict):
