@@ -7,6 +7,7 @@ catch-all view after its routes, built as ``UnknownPath`` + the surface's own mi
 """
 
 from django.http import Http404
+from django.urls import re_path
 
 
 class UnknownPath:
@@ -22,3 +23,10 @@ class UnknownPath:
         raise Http404("No such endpoint.")
 
     options = http_method_not_allowed
+
+
+def unknown_paths(router, view, *, name: str):
+    """The catch-all route for any other path under ``router``'s resources (a trailing
+    slash included), from the prefixes the router registered."""
+    prefixes = "|".join(prefix for prefix, _, _ in router.registry)
+    return re_path(rf"^(?:{prefixes})(?:/.*)?$", view.as_view(), name=name)

@@ -4,9 +4,9 @@ No trailing slashes (FastAPI's paths). ``/chats`` is not the Support API's
 ``/api/v1/chats``: that lives under another prefix.
 """
 
-from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from chatproject.api.common.unknown import unknown_paths
 from chatproject.api.messenger.token import TokenViewSet
 from chatproject.api.messenger.views import ChatViewSet, UnknownPathView, UploadViewSet
 
@@ -17,7 +17,5 @@ router.register("uploads", UploadViewSet, basename="messenger-upload")
 
 urlpatterns = [
     *router.urls,
-    re_path(
-        r"^(?:token|chats|uploads)(?:/.*)?$", UnknownPathView.as_view(), name="messenger-unknown"
-    ),
+    unknown_paths(router, UnknownPathView, name="messenger-unknown"),
 ]

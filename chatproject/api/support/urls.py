@@ -4,9 +4,9 @@
 prefix. No trailing slashes: the seed's paths have none.
 """
 
-from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from chatproject.api.common.unknown import unknown_paths
 from chatproject.api.support import views
 
 router = SimpleRouter(trailing_slash=False)
@@ -17,13 +17,7 @@ router.register("members", views.MemberViewSet, basename="support-member")
 router.register("responders", views.ResponderViewSet, basename="support-responder")
 router.register("tickets", views.TicketViewSet, basename="support-ticket")
 
-RESOURCES = ("chats", "channels", "external-users", "members", "responders", "tickets")
-
 urlpatterns = [
     *router.urls,
-    re_path(
-        rf"^(?:{'|'.join(RESOURCES)})(?:/.*)?$",
-        views.UnknownPathView.as_view(),
-        name="support-unknown",
-    ),
+    unknown_paths(router, views.UnknownPathView, name="support-unknown"),
 ]
