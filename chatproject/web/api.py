@@ -14,6 +14,7 @@ from django.http import FileResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatproject.api.common import bodies
+from chatproject.api.common.errors import ERROR_CODES, classify
 from chatproject.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from chatproject.web import present
 from chatproject.web import selectors as web_selectors
@@ -48,10 +49,10 @@ def json_api(view):
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return _error(exc.status, CODES.get(type(exc), "invalid"), exc.detail, exc.field)
-        except RequestDataTooBig:
-            return _error(413, "too_large", "The request body is too large.", "body")
-        except (TooManyFieldsSent, TooManyFilesSent):
-            return _error(400, "invalid", "The request has too many fields or files.", "body")
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+            # Status and sentence as every API decides them (``common.errors``).
+            failure = classify(exc, wire_fields={})
+            return _error(failure.status, ERROR_CODES[failure.status], failure.message, "body")
 
     return wrapper
 
