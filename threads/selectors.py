@@ -306,6 +306,13 @@ def shared_workspace(*, user: User, others: Iterable[User]) -> Workspace | None:
     return member.workspace if member else None
 
 
+def chat_workspace(*, user: User, others: Iterable[User]) -> Workspace | None:
+    """Where a group among ``user`` and ``others`` is made: the first workspace they all
+    share, else ``user``'s home (whose rules then name who is not in it; ``None`` if
+    ``user`` has no workspace)."""
+    return shared_workspace(user=user, others=others) or workspace_for_user(user=user)
+
+
 def is_workspace_admin(*, user: User, workspace_id: Id) -> bool:
     """An admin of the workspace, or a site moderator (a superuser, or staff granted
     ``threads.moderate_thread``, as the Moderators group is): who may manage project (group)

@@ -132,10 +132,7 @@ def direct_start(request, user_id):
 def group_create(request):
     ids = request.POST.getlist("members")
     members = list(web_selectors.people(user=request.user).filter(pk__in=_uuids(ids)))
-    # Where they all are; else home, where the service names who is not.
-    workspace = thread_selectors.shared_workspace(
-        user=request.user, others=members
-    ) or thread_selectors.workspace_for_user(user=request.user)
+    workspace = thread_selectors.chat_workspace(user=request.user, others=members)
     error = None
     if workspace is None:
         raise Http404

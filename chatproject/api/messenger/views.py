@@ -143,10 +143,7 @@ class ChatViewSet(MessengerViewSet):
                 workspace=workspace, user=user, other=people[0]
             )
         else:
-            # Where they all are; else home, where the service names who is not.
-            workspace = thread_selectors.shared_workspace(
-                user=user, others=people
-            ) or thread_selectors.workspace_for_user(user=user)
+            workspace = thread_selectors.chat_workspace(user=user, others=people)
             if workspace is None:
                 raise InvalidInput("You do not belong to a workspace.", field="member_ids")
             thread = thread_services.custom_thread_create(

@@ -171,10 +171,8 @@ class ThreadViewSet(TeamSurface, ViewSet):
                 members=members,
             )
         else:
-            # Where all its members are; else home, where the service names who is not.
-            shared = thread_selectors.shared_workspace(user=request.user, others=members)
             thread = thread_services.custom_thread_create(
-                workspace=shared or workspace,
+                workspace=thread_selectors.chat_workspace(user=request.user, others=members),
                 creator=request.user,
                 title=data.get("name", ""),
                 members=members,
