@@ -26,6 +26,12 @@ the client leaving, so that a download stops when its reader goes: a complete re
 nothing left to cancel, and the listener task Django starts and stops around every request
 was a measurable part of a served read's CPU (``bench/RESULTS.md``, round 7).
 
+Before the middleware chain, the worker asks the request shortcuts
+(``CHAT_REQUEST_SHORTCUTS``): a shortcut answers a request it recognises exactly as the
+chain and the view would, with less of their work, or declines. The one there is answers
+the re-read of a thread's latest page (``chatproject.api.team.shortcut``), the commonest
+request of a chat. The request signals are sent around a shortcut's answer too.
+
 Once a response is complete, the handler also unlinks the objects of its request
 (:func:`unlink_request`), and a streaming response's listener reads a disconnect without
 raising it: Django and DRF tie a request's objects in reference cycles, and a raised
@@ -49,6 +55,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import close_old_connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
+from django.utils.module_loading import import_string
 
 
 @functools.cache
@@ -66,6 +73,17 @@ def request_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(
         max_workers=settings.CHAT_REQUEST_THREADS, thread_name_prefix="request"
     )
+
+
+@functools.cache
+def request_shortcuts() -> tuple:
+    """The request shortcuts of ``CHAT_REQUEST_SHORTCUTS``, made once for the process.
+
+    A shortcut answers a request it recognises without the middleware chain and the view
+    (``answer``; ``None`` for any other), exactly as they would, and is shown every answer
+    of the chain (``learn``). ``chatproject.api.team.shortcut`` is the one there is.
+    """
+    return tuple(import_string(path)() for path in settings.CHAT_REQUEST_SHORTCUTS)
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -154,7 +172,7 @@ class OneHopASGIHandler(ASGIHandler):
         signals.request_started.send(sender=self.__class__, scope=request.scope)
         response = None
         try:
-            response = self.get_response(request)
+            response = self._respond(request)
             response._handler_class = self.__class__
             return response
         finally:
@@ -171,6 +189,19 @@ class OneHopASGIHandler(ASGIHandler):
             # request is one the pool lacks until the thread's next request, or for good
             # if the thread ends.
             close_old_connections()
+
+    def _respond(self, request):
+        """A shortcut's answer (``CHAT_REQUEST_SHORTCUTS``), else the middleware chain's;
+        the shortcuts learn from the chain's answers what they may answer themselves."""
+        shortcuts = request_shortcuts()
+        for shortcut in shortcuts:
+            response = shortcut.answer(request)
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        for shortcut in shortcuts:
+            shortcut.learn(request, response)
+        return response
 
 
 def _in_worker(loop, context, run, request):

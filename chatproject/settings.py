@@ -271,6 +271,15 @@ CHAT_MESSAGE_MAX_FILES = int(os.environ.get("CHAT_MESSAGE_MAX_FILES", 10))
 # the interpreter busy while some requests wait on the database, few enough that they do
 # not spend it handing the interpreter lock around.
 CHAT_REQUEST_THREADS = int(os.environ.get("CHAT_REQUEST_THREADS", 4))
+# Requests answered before the middleware chain, exactly as it would answer them: the
+# re-read of a thread's latest page (chatproject/api/team/shortcut.py). "none": none.
+CHAT_REQUEST_SHORTCUTS = [
+    path
+    for path in env_list(
+        "CHAT_REQUEST_SHORTCUTS", ["chatproject.api.team.shortcut.LatestPageShortcut"]
+    )
+    if path.lower() != "none"
+]
 # Memory each process may spend on the latest history pages of threads (0: no cache).
 CHAT_PAGE_CACHE_BYTES = int(os.environ.get("CHAT_PAGE_CACHE_BYTES", 16 * 1024 * 1024))
 # How long a REST send's Idempotency-Key answers retries with the first answer (24 h).

@@ -6,6 +6,9 @@ times to epoch milliseconds, file URLs) and rendering it was still most of what 
 of an unchanged thread cost. The rendered bytes depend on nothing else than the rows and
 the address the files are linked under (scheme and host), so they are kept the same way:
 per (thread, limit, address), valid for the version they were rendered from.
+
+The view (``ThreadViewSet.messages``) and the re-read shortcut (``shortcut.py``) read a
+latest page through the same three steps here, so that they cannot answer differently.
 """
 
 from django.conf import settings
@@ -13,18 +16,50 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from chatproject.api.team import serializers as s
+from chatproject.errors import NotFound
 from chatproject.versioned import VersionedCache
 from chats.selectors import MessageRow
+from threads import selectors as thread_selectors
+from threads import services as thread_services
 from threads.models import Thread
+from threads.selectors import ReadMark
 
 RENDERED_LATEST_PAGES: VersionedCache[bytes] = VersionedCache(
     max_bytes=settings.CHAT_PAGE_CACHE_BYTES, size=len
 )
 
 
+def thread_for_reader(*, user, thread_id) -> tuple[Thread, ReadMark | None]:
+    """A thread of this surface the reader may see, with their read mark; ``NotFound`` for
+    anything else (``TeamSurface.thread``, plus the mark, in one query)."""
+    thread, mark = thread_selectors.thread_get_for_reader(user=user, thread_id=thread_id)
+    if thread.kind not in s.TEAM_KINDS:
+        raise NotFound("Thread not found.")
+    return thread, mark
+
+
+def mark_latest_page_read(
+    *, thread: Thread, reader, mark: ReadMark | None, page: tuple[MessageRow, ...]
+) -> None:
+    """Reading the latest page (a GET, not a HEAD) marks it read. The mark came with the
+    thread; unchanged, it costs nothing more."""
+    thread_services.thread_mark_read(thread=thread, actor=reader, up_to=page[-1], known=mark)
+
+
+def page_address(request) -> str:
+    """What the rendered bytes depend on besides the rows: the scheme and host the files
+    are linked under. Django's own validation of the host applies (``DisallowedHost``)."""
+    return request.build_absolute_uri("/")
+
+
 class RenderedJSONResponse(Response):
     """A DRF response whose JSON is rendered already. The view finishes it like any other
-    (its headers; the renderer context the ASGI handler unlinks); only rendering is skipped."""
+    (its headers; the renderer context the ASGI handler unlinks); only rendering is skipped.
+
+    ``latest_page`` tells the re-read shortcut that this is a latest page answered whole,
+    so that it may learn the headers the middleware gave it (``shortcut.py``)."""
+
+    latest_page = True
 
     def __init__(self, body: bytes) -> None:
         super().__init__(content_type=JSONRenderer.media_type)
@@ -42,9 +77,15 @@ def latest_page_response(
     """The latest ``limit`` messages of ``thread`` as the surface answers them (what a DRF
     ``Response`` of ``chat_message_rows`` renders to), from ``rows`` read for the thread's
     ``history_seq``."""
-    key = (thread.pk, limit, request.build_absolute_uri("/"))
+    key = (thread.pk, limit, page_address(request))
     body = RENDERED_LATEST_PAGES.get(key, thread.history_seq)
     if body is None:
         body = JSONRenderer().render(s.chat_message_rows(rows, request=request))
         RENDERED_LATEST_PAGES.put(key, thread.history_seq, body)
     return RenderedJSONResponse(body)
+
+
+def rendered_latest_page(*, thread: Thread, limit: int, request) -> bytes | None:
+    """The bytes ``latest_page_response`` answered for this thread's current version, if
+    this process still has them."""
+    return RENDERED_LATEST_PAGES.get((thread.pk, limit, page_address(request)), thread.history_seq)

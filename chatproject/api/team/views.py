@@ -25,10 +25,9 @@ from chatproject.api.common.ids import path_id
 from chatproject.api.common.paging import parse_page
 from chatproject.api.common.schema import ANY_SEGMENT, SurfaceAutoSchema
 from chatproject.api.common.unknown import UnknownPath
-from chatproject.api.team import errors
+from chatproject.api.team import errors, rendered
 from chatproject.api.team import serializers as s
 from chatproject.api.team.filters import MessageHistoryQuery, PeopleQuery, ThreadListQuery
-from chatproject.api.team.rendered import latest_page_response
 from chatproject.errors import InvalidInput, NotFound, PermissionDenied
 from chats import selectors as chat_selectors
 from chats import services as chat_services
@@ -198,11 +197,7 @@ class ThreadViewSet(TeamSurface, ViewSet):
     )
     @action(detail=True, methods=["get"])
     def messages(self, request, thread_id):
-        thread, mark = thread_selectors.thread_get_for_reader(
-            user=request.user, thread_id=path_id(thread_id)
-        )
-        if thread.kind not in s.TEAM_KINDS:
-            raise NotFound("Thread not found.")
+        thread, mark = rendered.thread_for_reader(user=request.user, thread_id=path_id(thread_id))
         q = MessageHistoryQuery.parse(request.query_params)
         anchors = {}
         for field in ("after", "before"):
@@ -222,11 +217,12 @@ class ThreadViewSet(TeamSurface, ViewSet):
         )
         if page and not anchors and not search:
             if request.method == "GET":  # a HEAD only asks what a GET would answer
-                # The mark came with the thread; unchanged, it costs nothing more.
-                thread_services.thread_mark_read(
-                    thread=thread, actor=request.user, up_to=page[-1], known=mark
+                rendered.mark_latest_page_read(
+                    thread=thread, reader=request.user, mark=mark, page=page
                 )
-            return latest_page_response(thread=thread, limit=q["limit"], rows=page, request=request)
+            return rendered.latest_page_response(
+                thread=thread, limit=q["limit"], rows=page, request=request
+            )
         return Response(s.chat_message_rows(page, request=request))
 
     # Ours: thread membership.
