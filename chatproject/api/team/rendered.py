@@ -4,14 +4,17 @@
 for one ``Thread.history_seq``; turning those rows into the seed's JSON (ids to strings,
 times to epoch milliseconds, file URLs) and rendering it was still most of what a re-read
 of an unchanged thread cost. The rendered bytes depend on nothing else than the rows and
-the address the files are linked under (scheme and host), so they are kept the same way:
-per (thread, limit, address), valid for the version they were rendered from.
+the address the files are linked under (scheme, host and script prefix), so they are kept
+the same way: per (thread, limit, address), valid for the version they were rendered from.
 
 The view (``ThreadViewSet.messages``) and the re-read shortcut (``shortcut.py``) read a
 latest page through the same three steps here, so that they cannot answer differently.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
+from django.urls import get_script_prefix
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -24,8 +27,19 @@ from threads import services as thread_services
 from threads.models import Thread
 from threads.selectors import ReadMark
 
-RENDERED_LATEST_PAGES: VersionedCache[bytes] = VersionedCache(
-    max_bytes=settings.CHAT_PAGE_CACHE_BYTES, size=len
+
+class RenderedPage(NamedTuple):
+    """A latest page as answered, and the newest message it shows: what reading it marks
+    read. The two travel together because the rows a read finds may be newer than the
+    bytes kept for its version (a message committed after the thread row was read), and a
+    reader's mark must never pass a message their answer did not show."""
+
+    body: bytes
+    newest: MessageRow
+
+
+RENDERED_LATEST_PAGES: VersionedCache[RenderedPage] = VersionedCache(
+    max_bytes=settings.CHAT_PAGE_CACHE_BYTES, size=lambda page: len(page.body)
 )
 
 
@@ -39,17 +53,19 @@ def thread_for_reader(*, user, thread_id) -> tuple[Thread, ReadMark | None]:
 
 
 def mark_latest_page_read(
-    *, thread: Thread, reader, mark: ReadMark | None, page: tuple[MessageRow, ...]
+    *, thread: Thread, reader, mark: ReadMark | None, page: RenderedPage
 ) -> None:
-    """Reading the latest page (a GET, not a HEAD) marks it read. The mark came with the
-    thread; unchanged, it costs nothing more."""
-    thread_services.thread_mark_read(thread=thread, actor=reader, up_to=page[-1], known=mark)
+    """Reading the latest page (a GET, not a HEAD) marks it read, up to the newest message
+    it shows. The mark came with the thread; unchanged, it costs nothing more."""
+    thread_services.thread_mark_read(thread=thread, actor=reader, up_to=page.newest, known=mark)
 
 
 def page_address(request) -> str:
-    """What the rendered bytes depend on besides the rows: the scheme and host the files
-    are linked under. Django's own validation of the host applies (``DisallowedHost``)."""
-    return request.build_absolute_uri("/")
+    """What the rendered bytes depend on besides the rows: the address the files are linked
+    under, scheme, host and script prefix (``reverse`` puts the prefix in every file URL,
+    and a client can choose it: daphne takes it from a ``Daphne-Root-Path`` header).
+    Django's own validation of the host applies (``DisallowedHost``)."""
+    return request.build_absolute_uri(get_script_prefix())
 
 
 class RenderedJSONResponse(Response):
@@ -71,21 +87,23 @@ class RenderedJSONResponse(Response):
         return self.body
 
 
-def latest_page_response(
+def latest_page(
     *, thread: Thread, limit: int, rows: tuple[MessageRow, ...], request
-) -> Response:
+) -> RenderedPage:
     """The latest ``limit`` messages of ``thread`` as the surface answers them (what a DRF
-    ``Response`` of ``chat_message_rows`` renders to), from ``rows`` read for the thread's
-    ``history_seq``."""
+    ``Response`` of ``chat_message_rows`` renders to): kept for the thread's
+    ``history_seq``, else rendered from ``rows`` (read for that version, not empty)."""
     key = (thread.pk, limit, page_address(request))
-    body = RENDERED_LATEST_PAGES.get(key, thread.history_seq)
-    if body is None:
+    page = RENDERED_LATEST_PAGES.get(key, thread.history_seq)
+    if page is None:
         body = JSONRenderer().render(s.chat_message_rows(rows, request=request))
-        RENDERED_LATEST_PAGES.put(key, thread.history_seq, body)
-    return RenderedJSONResponse(body)
+        page = RenderedPage(body, rows[-1])
+        RENDERED_LATEST_PAGES.put(key, thread.history_seq, page)
+    return page
 
 
-def rendered_latest_page(*, thread: Thread, limit: int, request) -> bytes | None:
-    """The bytes ``latest_page_response`` answered for this thread's current version, if
-    this process still has them."""
-    return RENDERED_LATEST_PAGES.get((thread.pk, limit, page_address(request)), thread.history_seq)
+def kept_latest_page(*, thread: Thread, limit: int, request) -> RenderedPage | None:
+    """The page ``latest_page`` answered for this thread's current version, if this process
+    still has it."""
+    key = (thread.pk, limit, page_address(request))
+    return RENDERED_LATEST_PAGES.get(key, thread.history_seq)

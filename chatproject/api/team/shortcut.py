@@ -19,9 +19,9 @@ the stack's. It answers when:
 - the token is a live user token (``token_authenticate``, the service the surface's
   authentication class calls), and the thread is one that user reads on this surface
   (``rendered.thread_for_reader``, the view's own lookup);
-- this process has the page's bytes for the thread's current version (only the view puts
-  them there), and the headers the whole stack gave the last such answer at the same
-  address (``learn``): nothing here knows a header.
+- this process has the page for the thread's current version (only the view puts it
+  there), and the headers the whole stack gave the last such answer at the same address
+  (``learn``): nothing here knows a header.
 
 It then does what the view does, with the same functions: marks the page read and answers
 the bytes. Anything unexpected on the way (a database or Redis outage) declines too: the
@@ -42,12 +42,12 @@ from chatproject.api.common.bearer import bearer_token
 from chatproject.api.common.ids import path_id
 from chatproject.api.team import rendered
 from chatproject.api.team.filters import MessageHistoryQuery
-from chats import selectors as chat_selectors
 
 ROUTE = "team-thread-messages"
 # ``Accept`` headers for which DRF's negotiation picks the JSON renderer with its own media
-# type; any other is negotiated by the stack (which may refuse it with a 406).
-PLAIN_ACCEPT = frozenset({"", "*/*", "application/json"})
+# type (``None``: no header); any other is negotiated by the stack, which may refuse it with
+# a 406 (an empty header, for one).
+PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 QUERY = frozenset({"limit"})
 # Addresses (scheme and host) whose headers are kept. A deployment answers under a few;
 # ``ALLOWED_HOSTS = ["*"]`` lets a client make up more, which only empties the table.
@@ -61,7 +61,7 @@ def plain_reread(request: HttpRequest) -> bool:
     return (
         request.method == "GET"
         and not meta.get("HTTP_COOKIE")
-        and meta.get("HTTP_ACCEPT", "") in PLAIN_ACCEPT
+        and meta.get("HTTP_ACCEPT") in PLAIN_ACCEPT
         and not settings.DISALLOWED_USER_AGENTS
         and request.GET.keys() <= QUERY
         and bearer_token(meta.get("HTTP_AUTHORIZATION")) is not None
@@ -76,7 +76,7 @@ class LatestPageShortcut:
     def answer(self, request: HttpRequest) -> HttpResponse | None:
         """The whole stack's answer to ``request``, or ``None`` where the stack must give
         it (see the module docstring)."""
-        if not self._headers or not plain_reread(request):
+        if not self._headers or request.method != "GET":
             return None
         try:
             match = resolve(request.path_info)
@@ -85,6 +85,9 @@ class LatestPageShortcut:
         if match.url_name != ROUTE:
             return None
         try:
+            # Reading the query may raise (too many fields): the stack's 400, then.
+            if not plain_reread(request):
+                return None
             headers = self._headers.get(rendered.page_address(request))
             if headers is None:
                 return None
@@ -97,20 +100,15 @@ class LatestPageShortcut:
                 user=reader, thread_id=path_id(match.kwargs["thread_id"])
             )
             limit = MessageHistoryQuery.parse(request.GET)["limit"]
-            body = rendered.rendered_latest_page(thread=thread, limit=limit, request=request)
-            if body is None:
-                return None
-            page = chat_selectors.thread_message_page(
-                thread_id=thread.pk, limit=limit, search="", history_seq=thread.history_seq
-            )
-            if not page:
+            page = rendered.kept_latest_page(thread=thread, limit=limit, request=request)
+            if page is None:
                 return None
             rendered.mark_latest_page_read(thread=thread, reader=reader, mark=mark, page=page)
         except Exception:  # the stack answers it, errors included
             # A mark that moved before an error stays moved; the stack finds it so.
             return None
-        length = str(len(body))
-        return HttpResponse(body, headers={k: length if v is None else v for k, v in headers})
+        length = str(len(page.body))
+        return HttpResponse(page.body, headers={k: length if v is None else v for k, v in headers})
 
     def learn(self, request: HttpRequest, response: HttpResponseBase) -> None:
         """Keep the headers of a whole-stack answer that the shortcut could have given."""

@@ -216,13 +216,14 @@ class ThreadViewSet(TeamSurface, ViewSet):
             **anchors,
         )
         if page and not anchors and not search:
-            if request.method == "GET":  # a HEAD only asks what a GET would answer
-                rendered.mark_latest_page_read(
-                    thread=thread, reader=request.user, mark=mark, page=page
-                )
-            return rendered.latest_page_response(
+            latest = rendered.latest_page(
                 thread=thread, limit=q["limit"], rows=page, request=request
             )
+            if request.method == "GET":  # a HEAD only asks what a GET would answer
+                rendered.mark_latest_page_read(
+                    thread=thread, reader=request.user, mark=mark, page=latest
+                )
+            return rendered.RenderedJSONResponse(latest.body)
         return Response(s.chat_message_rows(page, request=request))
 
     # Ours: thread membership.

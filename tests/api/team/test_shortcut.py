@@ -17,7 +17,7 @@ from chatproject.api.team import rendered
 from chatproject.api.team.shortcut import LatestPageShortcut
 from chatproject.asgi import application
 from tests import factories
-from tests.api.team.conftest import TeamClient, send
+from tests.api.team.conftest import TeamClient, send, upload
 from threads import services as thread_services
 from threads.models import Event, Membership
 
@@ -45,9 +45,18 @@ def shortcut(monkeypatch):
 
 
 def served(
-    path, token=None, *, method="GET", query="limit=20", headers=(), host="testserver"
+    path,
+    token=None,
+    *,
+    method="GET",
+    query="limit=20",
+    headers=(),
+    host="testserver",
+    root_path=None,
 ) -> tuple:
-    """Status, headers (in order) and body of a request through the served application."""
+    """Status, headers (in order) and body of a request through the served application
+    (``root_path``: the script prefix, which daphne takes from a client's
+    ``Daphne-Root-Path`` header)."""
     sent = [(b"host", host.encode())]
     if token:
         sent.append((b"authorization", f"Bearer {token}".encode()))
@@ -55,6 +64,8 @@ def served(
     communicator = HttpCommunicator(
         application, method, f"{path}?{query}" if query else path, headers=sent
     )
+    if root_path is not None:
+        communicator.scope["root_path"] = root_path
     response = async_to_sync(communicator.get_response)(timeout=10)
     return response["status"], response["headers"], response["body"]
 
@@ -131,6 +142,7 @@ VARIANTS = {
     "cookie": (dict(headers=[("cookie", "sessionid=x")]), False),
     "accept html": (dict(headers=[("accept", "text/html")]), False),
     "accept json and more": (dict(headers=[("accept", "application/json, text/plain")]), False),
+    "empty accept": (dict(headers=[("accept", "")]), False),  # no media type: a 406
     "bad host": (dict(host="evil.example"), False),
     "malformed thread id": (dict(path="/api/v1/chat/threads/nope/messages"), False),
     "unknown thread": (
@@ -248,3 +260,83 @@ def test_an_outage_while_it_looks_is_answered_by_the_stack(shortcut, read, monke
     assert shortcut.answered == [False, False]
     assert status == 503
     assert b"retry-after" in {name.lower() for name, _ in headers}
+
+
+@pytest.mark.parametrize("where", ["{path}", "/api/v1/chat/threads", "/nowhere"])
+def test_too_many_query_fields_get_the_stacks_answer(where, shortcut, monkeypatch, read):
+    """Reading more than 1,000 query fields raises; the stack answers it (its 400, or the
+    404 of a path that never reads them), whichever path it is."""
+    path, token, _ = read
+    target = where.format(path=path)
+    query = "&".join(["limit=20"] * 1001)
+
+    expected = by_the_stack(monkeypatch, target, token, query=query)
+    got = served(target, token, query=query)
+
+    assert expected[0] in (400, 404)
+    assert got == expected
+
+
+def _file_urls(body: bytes) -> list[str]:
+    return [f["url"] for m in json.loads(body) for f in m["files"]]
+
+
+def test_files_are_linked_under_the_address_each_reader_asked(
+    shortcut, monkeypatch, settings, personal_thread, alice, bob
+):
+    """A page's file URLs carry the scheme, host and script prefix of the request; a
+    client chooses the prefix (daphne's ``Daphne-Root-Path``) and, where allowed, the
+    host. One reader's address is never another's, through the shortcut or the stack."""
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    send(personal_thread, alice, "see file", attachments=[upload(alice)])
+    path = f"/api/v1/chat/threads/{personal_thread.id}/messages"
+    token = factories.user_token(alice)
+
+    prefixed = served(path, factories.user_token(bob), root_path="/poison")
+    assert _file_urls(prefixed[2])[0].startswith("http://testserver/poison/api/v1/files/")
+    answers = {}
+    for name, address in (
+        ("plain", {}),
+        ("other host", {"host": "other.example"}),
+        ("prefixed", {"root_path": "/poison"}),
+    ):
+        first = served(path, token, **address)  # the stack's for a new address; learned
+        assert served(path, token, **address) == first
+        assert shortcut.answered[-1] is True
+        assert by_the_stack(monkeypatch, path, token, **address) == first
+        answers[name] = _file_urls(first[2])[0]
+    assert answers["plain"].startswith("http://testserver/api/v1/files/")
+    assert answers["other host"].startswith("http://other.example/api/v1/files/")
+    assert answers["prefixed"].startswith("http://testserver/poison/api/v1/files/")
+
+
+@pytest.mark.parametrize("way", ["shortcut", "stack"])
+def test_a_read_marks_read_only_what_its_answer_shows(
+    way, shortcut, monkeypatch, read, personal_thread, alice, bob
+):
+    """The rows a read finds may be newer than the page kept for the thread's version (a
+    message committed after the thread row was read, the rows evicted meanwhile): the
+    mark moves up to the newest message the answer shows, never past it."""
+    from chats import selectors as chat_selectors
+
+    path, _, _ = read
+    token = factories.user_token(bob)
+    chat_selectors.LATEST_PAGES.clear()
+    found = rendered.thread_for_reader
+    late = []
+
+    def then_a_message_arrives(**kwargs):
+        thread = found(**kwargs)
+        if not late:
+            late.append(send(personal_thread, alice, "late"))
+        return thread
+
+    monkeypatch.setattr(rendered, "thread_for_reader", then_a_message_arrives)
+    got = served(path, token) if way == "shortcut" else by_the_stack(monkeypatch, path, token)
+
+    assert got[0] == 200
+    assert shortcut.answered[-1] is (way == "shortcut")
+    shown = [m["content"] for m in json.loads(got[2])]
+    assert shown == ["m0", "m1", "m2"]
+    mark = Membership.objects.get(user=bob, thread=personal_thread).last_read_at
+    assert mark == personal_thread.messages.get(text="m2").created_at
