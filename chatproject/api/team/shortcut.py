@@ -49,7 +49,7 @@ ROUTE = "team-thread-messages"
 # a 406 (an empty header, for one).
 PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 QUERY = frozenset({"limit"})
-# Addresses (scheme and host) whose headers are kept. A deployment answers under a few;
+# Addresses (scheme, host, script prefix) whose headers are kept. A deployment has a few;
 # ``ALLOWED_HOSTS = ["*"]`` lets a client make up more, which only empties the table.
 MAX_ADDRESSES = 64
 
