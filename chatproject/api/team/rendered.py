@@ -102,8 +102,7 @@ def latest_page(
     return page
 
 
-def kept_latest_page(*, thread: Thread, limit: int, request) -> RenderedPage | None:
-    """The page ``latest_page`` answered for this thread's current version, if this process
-    still has it."""
-    key = (thread.pk, limit, page_address(request))
-    return RENDERED_LATEST_PAGES.get(key, thread.history_seq)
+def kept_latest_page(*, thread: Thread, limit: int, address: str) -> RenderedPage | None:
+    """The page ``latest_page`` answered for this thread's current version at ``address``
+    (``page_address``), if this process still has it."""
+    return RENDERED_LATEST_PAGES.get((thread.pk, limit, address), thread.history_seq)

@@ -88,7 +88,8 @@ class LatestPageShortcut:
             # Reading the query may raise (too many fields): the stack's 400, then.
             if not plain_reread(request):
                 return None
-            headers = self._headers.get(rendered.page_address(request))
+            address = rendered.page_address(request)
+            headers = self._headers.get(address)
             if headers is None:
                 return None
             raw = bearer_token(request.META["HTTP_AUTHORIZATION"])
@@ -100,7 +101,7 @@ class LatestPageShortcut:
                 user=reader, thread_id=path_id(match.kwargs["thread_id"])
             )
             limit = MessageHistoryQuery.parse(request.GET)["limit"]
-            page = rendered.kept_latest_page(thread=thread, limit=limit, request=request)
+            page = rendered.kept_latest_page(thread=thread, limit=limit, address=address)
             if page is None:
                 return None
             rendered.mark_latest_page_read(thread=thread, reader=reader, mark=mark, page=page)
