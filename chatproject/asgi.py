@@ -5,7 +5,10 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
+from chatproject.daphne_forms import skip_form_parsing
 from chatproject.handlers import get_asgi_application
+
+skip_form_parsing()
 
 django_asgi_app = get_asgi_application()
 

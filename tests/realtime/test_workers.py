@@ -10,6 +10,7 @@ The servers use this test's database (committed data: ``transaction=True``).
 """
 
 import asyncio
+import http.client
 import json
 import os
 import socket
@@ -192,3 +193,26 @@ def test_real_server_refuses_a_foreign_origin_and_closes_4401_without_credential
             assert ws.close_code == 4401
 
     asyncio.run(scenario())
+
+
+def test_a_broken_upload_gets_the_surface_error_from_a_real_server(workers, alice):
+    """daphne's Twisted parses form bodies itself unless told not to; then a multipart body
+    it cannot read got Twisted's empty 400 and a dropped connection, not the Team API's
+    error (``chatproject.daphne_forms``)."""
+    connection = http.client.HTTPConnection("127.0.0.1", workers[0].port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/files",
+            body=b"no boundary given",
+            headers={
+                "Content-Type": "multipart/form-data",
+                "Authorization": f"Bearer {factories.user_token(alice)}",
+            },
+        )
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 400
+    assert answer["error"]["code"] == "invalid"
