@@ -31,7 +31,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chatproject.actors import SYSTEM, Actor, recorded_user
 from chatproject.compiled import CompiledInsert
-from chatproject.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chatproject.errors import Conflict, Id, InvalidInput, NotFound, PermissionDenied
 from chatproject.text import clean_text
 from chats import events
 from chats.models import Attachment, Message, SendKey
@@ -65,10 +65,13 @@ def _clean_text(text: object, *, thread: Thread, has_files: bool) -> str:
     return text
 
 
-def _require_visible(thread: Thread, actor: Actor) -> None:
-    """A removed thread takes no messages from anyone; a user must also see the thread."""
-    if thread.is_removed or (
-        actor is not SYSTEM and not thread_selectors.can_see_thread(thread=thread, user=actor)
+def _require_visible(thread: Thread, actor: Actor, kinds: Collection[str] | None) -> None:
+    """A removed thread takes no messages from anyone; a user must also see the thread.
+    A thread of a kind the calling surface does not serve is not found either."""
+    if (
+        thread.is_removed
+        or (kinds is not None and thread.kind not in kinds)
+        or (actor is not SYSTEM and not thread_selectors.can_see_thread(thread=thread, user=actor))
     ):
         raise NotFound("Thread not found.")
 
@@ -117,7 +120,7 @@ def _reply_target(reply_to_id: object, *, thread: Thread) -> Message | None:
 @transaction.atomic
 def message_send(
     *,
-    thread: Thread,
+    thread: Thread | Id,
     actor: Actor,
     text: object = "",
     reply_to_id: object = None,
@@ -125,12 +128,17 @@ def message_send(
     role: str = Message.Role.USER,
     client_id: str | int | None = None,
     author: User | None = None,
+    kinds: Collection[str] | None = None,
 ) -> Message:
     """Post a message as the acting user (who must see the thread) or, for ``SYSTEM``,
     as the named ``author``.
 
+    ``thread`` may be only the thread's id: the thread is read under its lock either way,
+    so a surface need not read it first (one query less on every send). ``kinds``: the
+    thread kinds the calling surface serves; a thread of another kind is not found.
+
     The same checks for every surface, in this order, all under the thread's lock:
-    the thread is visible and not removed (``NotFound``); at most
+    the thread is visible, not removed and of one of ``kinds`` (``NotFound``); at most
     ``CHAT_MESSAGE_MAX_FILES`` files, each the author's own upload not yet sent
     (``files``); a reply points at a message of this thread that is not removed
     (``reply_to``); text is trimmed, free of NUL and lone surrogates, non-empty unless
@@ -138,14 +146,15 @@ def message_send(
     a retried send returns the first message instead of posting twice.
     """
     author = recorded_user(actor, author, field="author")
+    thread_id = thread.pk if isinstance(thread, Thread) else thread_selectors.thread_key(thread)
     if client_id is not None:
         client_id = str(client_id).strip()[:CLIENT_ID_MAX_LENGTH] or None
         if client_id and author is not None:
             existing = _sent_with_client_id(author, client_id)
             if existing is not None:
-                return _same_send(existing, thread)
-    thread = thread_lock(thread.pk)
-    _require_visible(thread, actor)
+                return _same_send(existing, thread_id)
+    thread = thread_lock(thread_id)
+    _require_visible(thread, actor, kinds)
     file_ids = _ids(attachment_ids, field="files", detail="Unknown file.")
     wanted = _free_attachments(file_ids, author=author)
     reply_to = _reply_target(reply_to_id, thread=thread)
@@ -170,7 +179,7 @@ def message_send(
         existing = _sent_with_client_id(author, client_id) if client_id and author else None
         if existing is None:
             raise
-        return _same_send(existing, thread)
+        return _same_send(existing, thread.pk)
     if wanted:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
     # Without files the event's attachment list is known to be empty: no query for it.
@@ -187,10 +196,10 @@ def _speaker_role(thread: Thread, author: User | None, role: str) -> str:
     return Message.Role.USER if author.pk == thread.owner_user_id else Message.Role.AGENT
 
 
-def _same_send(existing: Message, thread: Thread) -> Message:
+def _same_send(existing: Message, thread_id: uuid.UUID) -> Message:
     """A retry returns the first message; the same ``client_id`` in another thread is not a
     retry but a clash (409), and never hands back a message of another thread."""
-    if existing.thread_id != thread.pk:
+    if existing.thread_id != thread_id:
         raise Conflict("This client_id was already used in another thread.", field="client_id")
     return existing
 

@@ -163,14 +163,14 @@ def thread_get_for_user(*, user: User, thread_id: Id) -> Thread:
     Asked by nearly every request about a thread, on every surface, so its query is
     compiled once (``chatproject.compiled``); it is ``visible_threads_q`` all the same.
     """
-    return _the_thread(_VISIBLE_THREAD.rows(user_id=user.pk, thread_id=_thread_key(thread_id)))
+    return _the_thread(_VISIBLE_THREAD.rows(user_id=user.pk, thread_id=thread_key(thread_id)))
 
 
 def thread_locked(thread_id: Id) -> Thread:
     """The thread, its row locked until the transaction ends; ``NotFound`` if missing.
 
     Call it inside the transaction (``threads.services.thread_lock``)."""
-    return _the_thread(_LOCKED_THREAD.rows(thread_id=_thread_key(thread_id)))
+    return _the_thread(_LOCKED_THREAD.rows(thread_id=thread_key(thread_id)))
 
 
 def _the_thread(rows: list[list[Any]]) -> Thread:
@@ -181,7 +181,8 @@ def _the_thread(rows: list[list[Any]]) -> Thread:
     return Thread.from_db(DEFAULT_DB_ALIAS, _THREAD_COLUMNS, rows[0][: len(_THREAD_COLUMNS)])
 
 
-def _thread_key(thread_id: Id) -> uuid.UUID:
+def thread_key(thread_id: Id) -> uuid.UUID:
+    """A thread id as given by a caller; a malformed one names no thread (``NotFound``)."""
     try:
         return thread_id if isinstance(thread_id, uuid.UUID) else uuid.UUID(str(thread_id))
     except (ValueError, TypeError, AttributeError):
@@ -205,7 +206,7 @@ def thread_get_for_reader(*, user: User, thread_id: Id) -> tuple[Thread, ReadMar
     other visibility question; it is compiled once (``chatproject.compiled``) because it is
     asked on every history read.
     """
-    key = _thread_key(thread_id)
+    key = thread_key(thread_id)
     rows = _READER_QUERY.rows(user_id=user.pk, thread_id=key)
     thread = _the_thread(rows)
     membership_id, last_read_at = rows[0][len(_THREAD_COLUMNS) :]
@@ -232,7 +233,7 @@ def can_see_thread(*, thread: Thread, user: User | None) -> bool:
     """
     if user is None:
         return False
-    return bool(_VISIBLE_THREAD_ID.rows(user_id=user.pk, thread_id=_thread_key(thread.pk)))
+    return bool(_VISIBLE_THREAD_ID.rows(user_id=user.pk, thread_id=thread_key(thread.pk)))
 
 
 def can_moderate_thread(*, thread: Thread, user: User) -> bool:

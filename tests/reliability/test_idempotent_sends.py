@@ -15,8 +15,10 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from chatproject.accounts.services import token_issue
+from chatproject.actors import SYSTEM
 from chats.models import Message, SendKey
 from tests import factories
+from threads import services as thread_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,6 +85,20 @@ def test_team_retry_to_a_thread_returns_the_first_answer(team_as, alice, custom_
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json()
     assert Message.objects.filter(text="ship it").count() == 1
+
+
+def test_team_retry_after_losing_the_thread_is_a_404(team_as, alice, custom_thread):
+    """A replay answers without sending; it still answers only to who may see the thread."""
+    c = team_as(alice)
+    body = {"thread": str(custom_thread.pk), "content": "ship it"}
+    assert send_team(c, body, key="abc").status_code == 200
+    thread_services.membership_remove(thread=custom_thread, user=alice, actor=SYSTEM)
+
+    again = send_team(c, body, key="abc")
+
+    assert again.status_code == 404
+    assert again.json()["error"]["code"] == "not_found"
+    assert "Idempotent-Replayed" not in again
 
 
 def test_team_retry_of_a_first_personal_message_keeps_the_created_thread(team_as, alice, bob):

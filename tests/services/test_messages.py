@@ -98,6 +98,27 @@ def test_non_member_cannot_send_and_learns_nothing(session_thread, carol):
     assert not Message.objects.exists()
 
 
+def test_a_thread_named_by_id_is_read_and_checked_under_the_lock(custom_thread, bob, carol):
+    message = services.message_send(thread=str(custom_thread.pk), actor=bob, text="by id")
+    assert message.thread_id == custom_thread.pk
+    for wrong in ("not-a-uuid", str(custom_thread.pk)):
+        with pytest.raises(NotFound):
+            services.message_send(thread=wrong, actor=carol, text="hi")
+    assert Message.objects.count() == 1
+
+
+def test_a_thread_of_a_kind_the_surface_does_not_serve_is_not_found(session_thread, bob):
+    with pytest.raises(NotFound):
+        services.message_send(
+            thread=session_thread.pk, actor=bob, text="hi", kinds={Thread.Kind.CUSTOM}
+        )
+    assert not Message.objects.exists()
+    services.message_send(
+        thread=session_thread.pk, actor=bob, text="hi", kinds={Thread.Kind.SESSION}
+    )
+    assert Message.objects.count() == 1
+
+
 def test_support_staff_answer_support_chats(support_chat, agent, bob):
     message = services.message_send(thread=support_chat, actor=agent, text="Hi!", role="agent")
     assert message.role == "agent"

@@ -279,11 +279,15 @@ class MessageViewSet(TeamSurface, ViewSet):
     def create(self, request):
         data = self.body(s.SendMessageRequest)
         user = request.user
-        # Resolve the target first: an invisible thread is a 404 whatever else is wrong.
+        # An invisible thread is a 404 whatever else is wrong: message_send checks it first,
+        # under the thread's lock. A replayed Idempotency-Key answers without sending, so
+        # the thread is checked before that too.
         if "to" in data:
             thread, recipient = None, self.person(data["to"], field="to")
         else:
-            thread, recipient = self.thread(data["thread"]), None
+            thread, recipient = data["thread"], None
+            if idempotency.HEADER in request.headers:
+                self.thread(thread)
         fields = {
             "text": data.get("content", ""),
             "attachment_ids": data.get("files", []),
@@ -292,7 +296,9 @@ class MessageViewSet(TeamSurface, ViewSet):
         if thread is not None:
 
             def send():
-                message = chat_services.message_send(thread=thread, actor=user, **fields)
+                message = chat_services.message_send(
+                    thread=thread, actor=user, kinds=s.TEAM_KINDS, **fields
+                )
                 return message, {"message": str(message.pk)}
 
             return send_once(request, scope="team", send=send)

@@ -2,9 +2,11 @@
 events, and the race of two first messages."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chats.models import Attachment, Message
 from tests import factories
@@ -181,8 +183,51 @@ def test_thread_the_caller_cannot_see_is_a_404(as_carol, custom_thread):
 
 
 def test_session_thread_is_a_404_here(as_bob, session_thread):
+    messages_before = Message.objects.count()
     response = as_bob.post(URL, {"thread": str(session_thread.id), "content": "hi"})
     assert_error(response, 404)
+    assert Message.objects.count() == messages_before
+
+
+def test_a_thread_the_caller_cannot_see_is_a_404_whatever_else_is_wrong(
+    as_carol, custom_thread, alice
+):
+    """The thread is checked before the files and the reply, though only under its lock."""
+    others = upload(alice, name="alices.png")
+    response = as_carol.post(
+        URL,
+        {
+            "thread": str(custom_thread.id),
+            "content": "x" * 100_000,
+            "replyTo": str(uuid.uuid4()),
+            "files": [str(others.id)],
+        },
+    )
+    assert_error(response, 404)
+    assert not Message.objects.exists()
+
+
+def test_a_send_reads_its_thread_once_under_the_lock(as_bob, custom_thread):
+    """No read of the thread before the service's: it reads it under the row lock and
+    checks there what the surface needs (visible, not removed, a Team kind). The queries:
+    the token, the lock, the visibility check, the message, the thread's counters, the
+    event (and the test's savepoint around the transaction)."""
+    as_bob.post(URL, {"thread": str(custom_thread.id), "content": "warm up"})
+    with CaptureQueriesContext(connection) as queries:
+        response = as_bob.post(URL, {"thread": str(custom_thread.id), "content": "hi"})
+
+    assert response.status_code == 200, response.content
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements == [
+        "SELECT",  # the token and its user
+        "SAVEPOINT",
+        "SELECT",  # the thread, locked
+        "SELECT",  # visible to the sender, under the lock
+        "INSERT",  # the message
+        "UPDATE",  # the thread's event and history counters, its last activity
+        "INSERT",  # the event
+        "RELEASE",
+    ]
 
 
 def test_no_token_is_a_401(custom_thread):
