@@ -37,7 +37,7 @@ from chats import events
 from chats.models import Attachment, Message, SendKey
 from threads import selectors as thread_selectors
 from threads.models import ExternalUser, Responder, Thread, Workspace
-from threads.services import direct_thread_get_or_create, thread_lock
+from threads.services import direct_thread_get_or_create, thread_lock, thread_lock_as
 
 if TYPE_CHECKING:
     from chatproject.accounts.models import User
@@ -65,15 +65,16 @@ def _clean_text(text: object, *, thread: Thread, has_files: bool) -> str:
     return text
 
 
-def _require_visible(thread: Thread, actor: Actor, kinds: Collection[str] | None) -> None:
-    """A removed thread takes no messages from anyone; a user must also see the thread.
-    A thread of a kind the calling surface does not serve is not found either."""
-    if (
-        thread.is_removed
-        or (kinds is not None and thread.kind not in kinds)
-        or (actor is not SYSTEM and not thread_selectors.can_see_thread(thread=thread, user=actor))
-    ):
+def _lock_visible(thread_id: uuid.UUID, actor: Actor, kinds: Collection[str] | None) -> Thread:
+    """Lock the thread; it must take messages from ``actor``: not removed (from anyone), seen
+    by a user, and of a kind the calling surface serves. Asked under the lock."""
+    if actor is SYSTEM:
+        thread, visible = thread_lock(thread_id), True
+    else:
+        thread, visible = thread_lock_as(thread_id, user=actor)
+    if thread.is_removed or not visible or (kinds is not None and thread.kind not in kinds):
         raise NotFound("Thread not found.")
+    return thread
 
 
 def _ids(values: Iterable[Any], *, field: str, detail: str) -> list[uuid.UUID]:
@@ -153,8 +154,7 @@ def message_send(
             existing = _sent_with_client_id(author, client_id)
             if existing is not None:
                 return _same_send(existing, thread_id)
-    thread = thread_lock(thread_id)
-    _require_visible(thread, actor, kinds)
+    thread = _lock_visible(thread_id, actor, kinds)
     file_ids = _ids(attachment_ids, field="files", detail="Unknown file.")
     wanted = _free_attachments(file_ids, author=author)
     reply_to = _reply_target(reply_to_id, thread=thread)

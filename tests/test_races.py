@@ -7,17 +7,20 @@ answer (a ``Conflict``, or the winner's row), never a database error.
 """
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from chatproject.errors import Conflict
+from chatproject.actors import SYSTEM
+from chatproject.errors import Conflict, NotFound
 from chats import services as chat_services
 from chats.models import Message
 from pins import services as pin_services
 from pins.models import Pin
 from reactions import services as reaction_services
 from reactions.models import Reaction
+from threads import services as thread_services
 from threads.models import Event, Thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -125,3 +128,60 @@ def test_concurrent_sends_with_one_client_id_make_one_message(custom_thread, bob
     assert Message.objects.filter(thread=custom_thread).count() == 1
     assert {r.pk for r in results} == {Message.objects.get().pk}
     assert event_count(custom_thread, "message.created") == 1
+
+
+def wait_until_a_statement_waits_for_a_lock() -> None:
+    """PostgreSQL shows a statement waiting for a row lock; SQLite's writer waits in its
+    busy handler, unseen, so give it the time to get there."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 20
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no statement waited for the lock")
+
+
+def test_a_send_that_waited_for_its_senders_removal_is_refused(custom_thread, bob):
+    """The removal holds the thread's lock while the send waits for it. The send's lock
+    statement started before the removal committed; it must still see it (404, nothing
+    written), as if the send had come after."""
+    locked, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def remove():
+        try:
+            with transaction.atomic():
+                thread_services.membership_remove(thread=custom_thread, user=bob, actor=SYSTEM)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def send():
+        try:
+            chat_services.message_send(thread=custom_thread.pk, actor=bob, text="too late")
+        except Exception as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    remover = threading.Thread(target=remove)
+    remover.start()
+    assert locked.wait(30)
+    sender = threading.Thread(target=send)
+    sender.start()
+    wait_until_a_statement_waits_for_a_lock()
+    release.set()
+    remover.join(30)
+    sender.join(30)
+
+    assert isinstance(outcome.get("error"), NotFound)
+    assert not Message.objects.filter(text="too late").exists()

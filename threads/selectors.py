@@ -23,7 +23,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from chatproject.accounts.models import SuperIdentity
 from chatproject.compiled import CompiledQuery
@@ -138,6 +149,31 @@ _LOCKED_THREAD = CompiledQuery(
     ),
     thread_id=uuid.UUID,
 )
+
+
+def _locked_as_query(*, user_id: uuid.UUID, thread_id: uuid.UUID) -> QuerySet[Thread]:
+    """The row lock, with ``visible_threads_q`` asked of the user in the same statement and
+    the thread's ``event_seq`` as the statement's snapshot has it (see ``thread_locked_as``)."""
+    user = _placeholder_user(user_id)
+    return (
+        Thread.objects.select_for_update()
+        .filter(pk=thread_id)
+        .annotate(
+            lock_visible=ExpressionWrapper(visible_threads_q(user), output_field=BooleanField()),
+            lock_seq_in_snapshot=Subquery(
+                Thread.objects.filter(pk=OuterRef("pk")).values("event_seq")[:1]
+            ),
+        )
+    )
+
+
+_LOCKED_THREAD_AS = CompiledQuery(
+    lambda **ids: _locked_as_query(**ids).values_list(
+        *_THREAD_COLUMNS, "lock_visible", "lock_seq_in_snapshot"
+    ),
+    user_id=uuid.UUID,
+    thread_id=uuid.UUID,
+)
 _VISIBLE_THREAD = CompiledQuery(
     lambda **ids: _visible_thread_query(**ids).values_list(*_THREAD_COLUMNS),
     user_id=uuid.UUID,
@@ -171,6 +207,29 @@ def thread_locked(thread_id: Id) -> Thread:
 
     Call it inside the transaction (``threads.services.thread_lock``)."""
     return _the_thread(_LOCKED_THREAD.rows(thread_id=thread_key(thread_id)))
+
+
+def thread_locked_as(*, user: User, thread_id: Id) -> tuple[Thread, bool]:
+    """``thread_locked``, and whether ``user`` may see the thread now that it is locked,
+    in one statement instead of two on every send.
+
+    On PostgreSQL the statement reads with the snapshot it started with, and takes the
+    lock after. If another transaction changed the row in between (one that held the
+    lock, say removing a member, while this statement waited for it), the lock returns
+    the row's newest version but the visibility in the same statement was still answered
+    from the snapshot: from before that change. Every change of who may see a thread
+    takes its lock and records an event, which moves ``event_seq``; so when the
+    snapshot's ``event_seq`` is not the locked row's, the question is asked again, in a
+    statement of its own that sees every commit up to the lock. Otherwise nothing changed
+    the thread between the two, and the answer stands. SQLite's writer holds the whole
+    database's lock from its first statement, so its snapshot is always the locked one.
+    """
+    rows = _LOCKED_THREAD_AS.rows(user_id=user.pk, thread_id=thread_key(thread_id))
+    thread = _the_thread(rows)
+    visible, seq_in_snapshot = rows[0][len(_THREAD_COLUMNS) :]
+    if seq_in_snapshot != thread.event_seq:
+        visible = can_see_thread(thread=thread, user=user)
+    return thread, bool(visible)
 
 
 def _the_thread(rows: list[list[Any]]) -> Thread:

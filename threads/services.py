@@ -58,6 +58,12 @@ def thread_lock(thread_id: Id) -> Thread:
     return selectors.thread_locked(thread_id)
 
 
+def thread_lock_as(thread_id: Id, *, user: User) -> tuple[Thread, bool]:
+    """``thread_lock``, and whether ``user`` may see the thread under the lock, in one
+    statement (``threads.selectors.thread_locked_as``)."""
+    return selectors.thread_locked_as(user=user, thread_id=thread_id)
+
+
 def direct_key(user_a: User, user_b: User) -> str:
     return ":".join(sorted([str(user_a.pk), str(user_b.pk)]))
 

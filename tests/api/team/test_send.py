@@ -207,10 +207,10 @@ def test_a_thread_the_caller_cannot_see_is_a_404_whatever_else_is_wrong(
     assert not Message.objects.exists()
 
 
-def test_a_send_reads_its_thread_once_under_the_lock(as_bob, custom_thread):
-    """No read of the thread before the service's: it reads it under the row lock and
-    checks there what the surface needs (visible, not removed, a Team kind). The queries:
-    the token, the lock, the visibility check, the message, the thread's counters, the
+def test_a_send_reads_its_thread_once_with_the_lock(as_bob, custom_thread):
+    """No read of the thread before the service's: it reads it with the row lock and
+    checks there what the surface needs (visible, not removed, a Team kind), in the same
+    statement. The queries: the token, the lock, the message, the thread's counters, the
     event (and the test's savepoint around the transaction)."""
     as_bob.post(URL, {"thread": str(custom_thread.id), "content": "warm up"})
     with CaptureQueriesContext(connection) as queries:
@@ -221,8 +221,7 @@ def test_a_send_reads_its_thread_once_under_the_lock(as_bob, custom_thread):
     assert statements == [
         "SELECT",  # the token and its user
         "SAVEPOINT",
-        "SELECT",  # the thread, locked
-        "SELECT",  # visible to the sender, under the lock
+        "SELECT",  # the thread, locked, and whether the sender sees it
         "INSERT",  # the message
         "UPDATE",  # the thread's event and history counters, its last activity
         "INSERT",  # the event
