@@ -348,6 +348,28 @@ def test_stored_payload_is_plain_json_equal_to_what_is_published(message):
     assert set(frame) == {"id", "type", "thread", "seq", "ts", "data"}
 
 
+def test_the_recorded_event_is_its_stored_row(session_thread, bob):
+    """What ``record`` hands the publish hook is the row replay will read, column by
+    column, and the thread's numbers moved with it."""
+    before = Thread.objects.get(pk=session_thread.pk)
+    with transaction.atomic():
+        event = events.record(
+            thread_id=session_thread.pk,
+            type="read.updated",
+            payload={"user": str(bob.pk), "n": [1, "two", None]},
+            user_id=bob.pk,
+            changes_history=True,
+        )
+
+    stored = Event.objects.get(pk=event.pk)
+    columns = [f.attname for f in Event._meta.concrete_fields]
+    assert [getattr(event, c) for c in columns] == [getattr(stored, c) for c in columns]
+    assert event.seq == before.event_seq + 1
+    after = Thread.objects.get(pk=session_thread.pk)
+    assert (after.event_seq, after.history_seq) == (event.seq, before.history_seq + 1)
+    assert event.route == (session_thread.kind, session_thread.workspace_id)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_record_refuses_to_run_outside_a_transaction(workspace, alice):
     thread = thread_services.session_create(workspace=workspace, host=alice, title="x")
