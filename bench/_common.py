@@ -143,11 +143,11 @@ class DbCpu:
         return sum(after[p] - self.before.get(p, 0.0) for p in after)
 
 
-def manage(env: dict, *args: str, input_code: str | None = None) -> str:
+def manage(env: dict, *args: str, input_code: str | None = None, root: Path = ROOT) -> str:
     cmd = [PYTHON, "manage.py", *args]
     if input_code is not None:
         cmd += ["-c", input_code]
-    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{out.stderr[-3000:]}")
     return out.stdout
@@ -178,10 +178,15 @@ class Server:
     """A migrated scratch database with alice, bob, their personal thread, and an ASGI
     server process on it."""
 
-    def __init__(self, args, extra_env: dict | None = None):
+    def __init__(self, args, extra_env: dict | None = None, root: Path = ROOT):
+        """``root``: the checkout to serve (another one's code runs from its own folder,
+        with its own ``PYTHONPATH``; this one's by default)."""
         self.args = args
+        self.root = root
         self.db = Database(args.db)
         self.env = dict(os.environ)
+        if root != ROOT:
+            self.env["PYTHONPATH"] = str(root)
         self.env.update(
             DATABASE_URL=self.db.url,
             SECRET_KEY="bench",
@@ -194,8 +199,8 @@ class Server:
             self.env[k] = v
         self.env.update(extra_env or {})
         self.env.pop("REDIS_URL", None) if "REDIS_URL" not in (extra_env or {}) else None
-        manage(self.env, "migrate", "--noinput")
-        out = manage(self.env, "shell", input_code=SETUP)
+        manage(self.env, "migrate", "--noinput", root=root)
+        out = manage(self.env, "shell", input_code=SETUP, root=root)
         line = next(x for x in out.splitlines() if x.startswith("BENCH "))
         self.facts = json.loads(line[6:])
         self.port = free_port()
@@ -203,7 +208,7 @@ class Server:
         self.proc = None
 
     def shell(self, code: str) -> str:
-        return manage(self.env, "shell", input_code=code)
+        return manage(self.env, "shell", input_code=code, root=self.root)
 
     def start(self):
         if self.args.server == "daphne":
@@ -214,7 +219,9 @@ class Server:
             cmd += ["--no-access-log"]
         cmd.append("chatproject.asgi:application")
         self.log = open(f"{self.db.tmp}/server.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            cmd, cwd=self.root, env=self.env, stdout=self.log, stderr=self.log
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
