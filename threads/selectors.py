@@ -6,7 +6,8 @@ visible to its members, and a support chat also to its workspace's support staff
 question about visibility is asked through them:
 
 - ``visible_threads_q`` filters ``Thread`` rows (lists, ``thread_get_for_user``);
-- ``can_see_thread`` asks the same filter about one thread;
+- ``can_see_thread`` asks the same filter about one thread, and ``thread_locked_as`` asks
+  it in the statement that locks the thread (a send);
 - ``chats.selectors`` filters messages and search by threads in ``visible_threads_q``;
 - ``chatproject.realtime.audience`` builds who hears an *event* from ``visible_threads_q``
   and ``support_staff_q`` (through ``Event.thread``), and the websocket's in-memory
